@@ -1,0 +1,34 @@
+# contacts-elt: `make install`, then `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+export RUNTIME__DLTHUB_TELEMETRY := false
+export DO_NOT_TRACK := 1
+
+.PHONY: install demo test lint format clean
+
+install: $(VENV)/.installed
+
+# Reinstalls only when the dependencies change.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+demo: install
+	$(BIN)/contacts-elt demo
+
+test: lint
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check pipelines tests
+	$(BIN)/ruff format --check pipelines tests
+
+format: install
+	$(BIN)/ruff check --fix pipelines tests
+	$(BIN)/ruff format pipelines tests
+
+clean:
+	rm -rf data sql/target sql/logs .pytest_cache .ruff_cache

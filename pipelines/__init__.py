@@ -1,0 +1,1 @@
+"""contacts-elt: nightly ELT of CRM contacts into DuckDB."""

@@ -1,0 +1,76 @@
+"""Errors the two CRM APIs answer with, turned into exceptions that name the source and cause."""
+
+from collections.abc import Callable
+from typing import Any
+
+from requests import HTTPError, Response
+
+EnvelopeCheck = Callable[[Response], "SourceApiError | None"]
+
+
+class SourceApiError(HTTPError):
+    """An API answered with an error, or with a body that breaks its documented contract.
+
+    It subclasses `HTTPError` and keeps the response, so dlt's retrying session can still see
+    the status: 429 and 5xx are retried there, everything else fails at once.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        message: str,
+        *,
+        response: Response | None = None,
+        status: int | None = None,
+        error_type: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.source = source
+        self.status = status
+        self.error_type = error_type
+        self.api_message = message
+        self.request_id = request_id
+        super().__init__(self.describe(), response=response)
+
+    def describe(self) -> str:
+        """One line without the source name, e.g. `authentication failed (401 unauthorized)`."""
+        if self.status == 401:
+            cause = "authentication failed"
+        elif self.status == 403:
+            cause = "access forbidden"
+        elif self.status == 429:
+            cause = "rate limited"
+        elif self.status is not None and self.status >= 500:
+            cause = "server error"
+        else:
+            cause = self.api_message
+        detail = " ".join(str(part) for part in (self.status, self.error_type) if part)
+        if cause != self.api_message:
+            detail = f"{detail}: {self.api_message}" if detail else self.api_message
+        line = f"{cause} ({detail})" if detail else cause
+        if self.request_id:
+            line += f" [request_id {self.request_id}]"
+        return line
+
+
+def response_checker(check_envelope: EnvelopeCheck) -> Callable[..., None]:
+    """Builds a requests response hook that raises `SourceApiError` for a bad answer.
+
+    Args:
+        check_envelope: returns the error a response carries, or None when it is good.
+    """
+
+    def hook(response: Response, *args: Any, **kwargs: Any) -> None:
+        error = check_envelope(response)
+        if error is not None:
+            raise error
+
+    return hook
+
+
+def json_body(response: Response) -> Any:
+    """The decoded body, or None when it is not JSON (a proxy's HTML page, a truncated body)."""
+    try:
+        return response.json()
+    except ValueError:
+        return None

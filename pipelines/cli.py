@@ -1,0 +1,131 @@
+"""The `contacts-elt` command: load, transform, run, demo, simulate and status."""
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipelines.paths import DEFAULT_DUCKDB, DEMO_DUCKDB, PROJECT_DIR, resolve_duckdb_path
+
+SOURCE_NAMES = ("levcapital", "sprintmode")
+EXIT_OK = 0
+EXIT_FAILED = 1
+
+
+def _prepare_environment() -> None:
+    """Settings every command needs before dlt or dbt are imported.
+
+    dlt looks for `.dlt/` in the working directory; pointing it at the project lets a
+    scheduler run the command from anywhere. Telemetry is off: there is no internet here, and
+    a nightly job should not phone home anyway.
+    """
+    os.environ.setdefault("DLT_PROJECT_DIR", str(PROJECT_DIR))
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def _duckdb_path(args: argparse.Namespace, default: Path) -> Path:
+    path = resolve_duckdb_path(args.duckdb, os.environ.get("CONTACTS_DUCKDB"), default)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # dbt's profile and the notebooks read the file from here, so all three agree on it.
+    os.environ["CONTACTS_DUCKDB"] = str(path)
+    return path
+
+
+def _report_loads(loads: Sequence, verbose: bool) -> int:
+    for result in loads:
+        print(result.summary_line(), file=sys.stdout if result.ok else sys.stderr)
+        if result.exception is not None and (verbose or not result.expected):
+            traceback.print_exception(result.exception, file=sys.stderr)
+    return EXIT_OK if all(result.ok for result in loads) else EXIT_FAILED
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from pipelines.load import load_sources
+
+    duckdb_path = _duckdb_path(args, DEFAULT_DUCKDB)
+    names = [args.source] if args.source else SOURCE_NAMES
+    return _report_loads(load_sources(duckdb_path, names), args.verbose)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.load import load_sources
+
+    duckdb_path = _duckdb_path(args, DEFAULT_DUCKDB)
+    return _report_loads(load_sources(duckdb_path, SOURCE_NAMES), args.verbose)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipelines.demo import print_demo_summary, run_demo
+
+    duckdb_path = _duckdb_path(args, DEMO_DUCKDB)
+    loads = run_demo(duckdb_path, n_contacts=args.contacts, seed=args.seed)
+    exit_code = _report_loads(loads, args.verbose)
+    if exit_code == EXIT_OK:
+        print_demo_summary(duckdb_path)
+    return exit_code
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from pipelines.demo import serve_simulators
+
+    return serve_simulators(port=args.port, n_contacts=args.contacts, seed=args.seed)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--duckdb",
+        metavar="PATH",
+        help="DuckDB file (default: $CONTACTS_DUCKDB, else data/contacts.duckdb in the project)",
+    )
+    common.add_argument(
+        "-v", "--verbose", action="store_true", help="show tracebacks and dlt's logs"
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="contacts-elt",
+        description="Load CRM contacts from LevCapital and SprintMode into DuckDB.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    load = commands.add_parser(
+        "load", parents=[common], help="extract and load both sources, or one, incrementally"
+    )
+    load.add_argument("--source", choices=SOURCE_NAMES, help="load only this source")
+    load.set_defaults(handler=cmd_load)
+
+    run = commands.add_parser("run", parents=[common], help="the nightly job: load, transform")
+    run.set_defaults(handler=cmd_run)
+
+    demo_help = "run against local API simulators (default database: data/demo.duckdb)"
+    demo = commands.add_parser("demo", parents=[common], help=demo_help)
+    demo.add_argument("--contacts", type=int, default=2_000, help="contacts per API")
+    demo.add_argument("--seed", type=int, default=42, help="seed of the generated data")
+    demo.set_defaults(handler=cmd_demo)
+
+    simulate = commands.add_parser(
+        "simulate",
+        help="serve both API simulators until Ctrl-C (LevCapital on PORT, SprintMode on PORT+1)",
+    )
+    simulate.add_argument("--port", type=int, default=8765, help="LevCapital's port")
+    simulate.add_argument("--contacts", type=int, default=2_000, help="contacts per API")
+    simulate.add_argument("--seed", type=int, default=42, help="seed of the generated data")
+    simulate.set_defaults(handler=cmd_simulate, verbose=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _prepare_environment()
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO)
+        os.environ.setdefault("RUNTIME__LOG_LEVEL", "INFO")
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

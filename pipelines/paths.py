@@ -1,0 +1,32 @@
+"""Where contacts-elt keeps its files: the project, the DuckDB file and dlt's working state."""
+
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_DIR / "sql"
+# Defaults are anchored to the project, not the working directory, so a scheduler that starts
+# `contacts-elt run` from / still writes to the project's data/ folder.
+DEFAULT_DUCKDB = PROJECT_DIR / "data" / "contacts.duckdb"
+DEMO_DUCKDB = PROJECT_DIR / "data" / "demo.duckdb"
+
+
+def resolve_duckdb_path(cli_value: str | None, env_value: str | None, default: Path) -> Path:
+    """Picks the DuckDB file: `--duckdb` first, then `CONTACTS_DUCKDB`, then the default.
+
+    Relative paths given by the user are taken relative to the working directory, as any
+    command-line tool does; the result is absolute so dlt, dbt and notebooks agree on it.
+    """
+    chosen = cli_value or env_value
+    path = Path(chosen).expanduser() if chosen else default
+    return path.resolve()
+
+
+def pipelines_dir_for(duckdb_path: Path) -> Path:
+    """dlt's working directory for one DuckDB file, kept beside it.
+
+    dlt defaults to ~/.dlt/pipelines/<name>, which two DuckDB files on one machine (the demo's
+    and the real one) would share, mixing their cursors and pending load packages. Keeping the
+    working state next to the file it belongs to makes that impossible; the authoritative
+    state is still the copy dlt commits into the DuckDB file itself.
+    """
+    return duckdb_path.with_name(duckdb_path.name + ".dlt")

@@ -1,0 +1,139 @@
+"""The `contacts-elt` command as a scheduler runs it: a real subprocess, real HTTP, real DuckDB."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+CONTACTS_ELT = str(Path(sys.executable).with_name("contacts-elt"))
+SUMMARY = re.compile(
+    r"^(levcapital|sprintmode): (\d+) pages fetched, ([\d,]+) contacts seen, "
+    r"([\d,]+) rows written, [\d.]+ s$"
+)
+
+
+def contacts_elt(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [CONTACTS_ELT, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def count(path: Path, table: str) -> int:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+def test_load_prints_one_summary_line_per_source(simulator_env, tmp_path, levcapital_sim):
+    result = contacts_elt("load", env=simulator_env, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    lines = [SUMMARY.match(line) for line in result.stdout.splitlines()]
+    assert [m.group(1) for m in lines if m] == ["levcapital", "sprintmode"]
+    connected = len(levcapital_sim.store.list_all())
+    assert [(m.group(3), m.group(4)) for m in lines if m] == [
+        (f"{connected:,}", f"{connected:,}"),
+        ("300", "300"),
+    ]
+    assert count(Path(simulator_env["CONTACTS_DUCKDB"]), "raw_levcapital.contacts") == connected
+
+
+def test_duckdb_flag_beats_the_env_var_and_is_resolved_from_the_working_dir(
+    simulator_env, tmp_path
+):
+    result = contacts_elt(
+        "load",
+        "--source",
+        "sprintmode",
+        "--duckdb",
+        "rel/flag.duckdb",
+        env=simulator_env,
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert count(tmp_path / "rel" / "flag.duckdb", "raw_sprintmode.contacts") == 300
+    assert not Path(simulator_env["CONTACTS_DUCKDB"]).exists()
+
+
+def test_a_bad_key_fails_its_source_in_one_line_and_the_other_still_loads(simulator_env, tmp_path):
+    env = simulator_env | {"SOURCES__LEVCAPITAL__API_KEY": "expired-secret-token"}
+
+    result = contacts_elt("load", env=env, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert re.fullmatch(
+        r"levcapital: authentication failed \(401 unauthorized: Authentication required\) "
+        r"\[request_id [0-9a-f-]{36}\]\n",
+        result.stderr,
+    )
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "expired-secret-token" not in result.stdout + result.stderr
+    assert count(Path(env["CONTACTS_DUCKDB"]), "raw_sprintmode.contacts") == 300
+
+
+def test_verbose_shows_the_traceback_of_an_expected_failure(simulator_env, tmp_path):
+    env = simulator_env | {"SOURCES__LEVCAPITAL__API_KEY": "expired-secret-token"}
+
+    result = contacts_elt("load", "--source", "levcapital", "--verbose", env=env, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
+    assert "SourceApiError" in result.stderr
+
+
+def test_a_missing_key_names_the_env_var_and_the_secrets_key(simulator_env, tmp_path):
+    env = {k: v for k, v in simulator_env.items() if k != "SOURCES__SPRINTMODE__API_KEY"}
+
+    result = contacts_elt("load", "--source", "sprintmode", env=env, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "sprintmode: missing configuration api_key: set SOURCES__SPRINTMODE__API_KEY "
+        "or api_key under [sources.sprintmode] in .dlt/secrets.toml\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "command", [pytest.param("load", id="load"), pytest.param("run", id="run")]
+)
+def test_unknown_host_fails_cleanly(command, tmp_path):
+    env = {
+        "SOURCES__LEVCAPITAL__BASE_URL": "http://127.0.0.1:9",
+        "SOURCES__LEVCAPITAL__API_KEY": "k",
+        "SOURCES__SPRINTMODE__BASE_URL": "http://127.0.0.1:9",
+        "SOURCES__SPRINTMODE__API_KEY": "k",
+        "RUNTIME__REQUEST_MAX_ATTEMPTS": "1",
+        "PATH": "/usr/bin:/bin",
+    }
+
+    result = contacts_elt(command, "--duckdb", str(tmp_path / "x.duckdb"), env=env, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert [line.split(":")[0] for line in result.stderr.splitlines()] == [
+        "levcapital",
+        "sprintmode",
+    ]
+    assert "request failed (ConnectionError" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_writes_its_own_database_and_prints_a_summary(tmp_path):
+    demo_db = tmp_path / "demo.duckdb"
+
+    result = contacts_elt(
+        "demo",
+        "--duckdb",
+        str(demo_db),
+        "--contacts",
+        "150",
+        env={"PATH": "/usr/bin"},
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert f"Database: {demo_db}" in result.stdout
+    assert "raw_sprintmode.contacts: 150 contacts" in result.stdout
+    assert count(demo_db, "raw_sprintmode.contacts") == 150
