@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export RUNTIME__DLTHUB_TELEMETRY := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test lint format clean
+.PHONY: install demo test lint format docs clean
 
 install: $(VENV)/.installed
 
@@ -22,9 +22,17 @@ demo: install
 test: lint
 	$(BIN)/pytest
 
+# sqlfluff's dbt templater compiles the models, and the profile needs a DuckDB path to do so;
+# compiling opens no connection, so a throwaway path will do.
 lint: install
 	$(BIN)/ruff check pipelines tests
 	$(BIN)/ruff format --check pipelines tests
+	CONTACTS_DUCKDB=$(CURDIR)/data/lint.duckdb $(BIN)/sqlfluff lint sql/
+
+docs: install
+	CONTACTS_DUCKDB=$${CONTACTS_DUCKDB:-$(CURDIR)/data/demo.duckdb} $(BIN)/dbt docs generate \
+		--project-dir sql --profiles-dir sql
+	@echo "Open sql/target/index.html, or: $(BIN)/dbt docs serve --project-dir sql --profiles-dir sql"
 
 format: install
 	$(BIN)/ruff check --fix pipelines tests

@@ -51,19 +51,40 @@ def cmd_load(args: argparse.Namespace) -> int:
     return _report_loads(load_sources(duckdb_path, names), args.verbose)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _run_nightly(
+    duckdb_path: Path, verbose: bool, source_args: dict[str, dict] | None = None
+) -> int:
+    """Load every source, then transform, even when a source failed: the other one's data
+    is still worth building, and dbt works on whatever the raw tables hold."""
     from pipelines.load import load_sources
 
-    duckdb_path = _duckdb_path(args, DEFAULT_DUCKDB)
-    return _report_loads(load_sources(duckdb_path, SOURCE_NAMES), args.verbose)
+    load_exit = _report_loads(load_sources(duckdb_path, SOURCE_NAMES, source_args), verbose)
+    transform_exit = _report_transform(duckdb_path)
+    return max(load_exit, transform_exit)
+
+
+def _report_transform(duckdb_path: Path) -> int:
+    from pipelines.transform import transform
+
+    result = transform(duckdb_path)
+    print(result.summary_line(), file=sys.stdout if result.ok else sys.stderr)
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def cmd_transform(args: argparse.Namespace) -> int:
+    return _report_transform(_duckdb_path(args, DEFAULT_DUCKDB))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return _run_nightly(_duckdb_path(args, DEFAULT_DUCKDB), args.verbose)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pipelines.demo import print_demo_summary, run_demo
+    from pipelines.demo import print_demo_summary, running_simulators
 
     duckdb_path = _duckdb_path(args, DEMO_DUCKDB)
-    loads = run_demo(duckdb_path, n_contacts=args.contacts, seed=args.seed)
-    exit_code = _report_loads(loads, args.verbose)
+    with running_simulators(n_contacts=args.contacts, seed=args.seed) as source_args:
+        exit_code = _run_nightly(duckdb_path, args.verbose, source_args)
     if exit_code == EXIT_OK:
         print_demo_summary(duckdb_path)
     return exit_code
@@ -97,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument("--source", choices=SOURCE_NAMES, help="load only this source")
     load.set_defaults(handler=cmd_load)
+
+    transform = commands.add_parser(
+        "transform", parents=[common], help="dbt build: analytics tables, history and tests"
+    )
+    transform.set_defaults(handler=cmd_transform)
 
     run = commands.add_parser("run", parents=[common], help="the nightly job: load, transform")
     run.set_defaults(handler=cmd_run)

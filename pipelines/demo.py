@@ -4,40 +4,42 @@ import contextlib
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from pipelines.load import SourceLoad, load_sources
 from pipelines.simulators import LevCapitalSimulator, SprintModeSimulator
 
 DEMO_LEVCAPITAL_KEY = "demo-levcapital-key"
 DEMO_SPRINTMODE_KEY = "demo-sprintmode-key"
 EXAMPLE_QUERY = (
-    "select contact_type, count(*) as contacts from raw_sprintmode.contacts "
-    "group by all order by contacts desc"
+    "select source_system, contact_type, count(*) as contacts from analytics.contacts "
+    "group by all order by all"
 )
 
 
-def run_demo(duckdb_path: Path, n_contacts: int, seed: int) -> list[SourceLoad]:
-    """Starts both simulators on free loopback ports and runs the nightly job against them."""
+@contextmanager
+def running_simulators(n_contacts: int, seed: int) -> Iterator[dict[str, dict[str, Any]]]:
+    """Serves both simulators on free loopback ports; yields the source arguments for them."""
     with (
         LevCapitalSimulator(n_contacts=n_contacts, seed=seed, api_key=DEMO_LEVCAPITAL_KEY) as lev,
         SprintModeSimulator(n_contacts=n_contacts, seed=seed, api_key=DEMO_SPRINTMODE_KEY) as sm,
     ):
-        source_args = {
+        yield {
             "levcapital": {"base_url": lev.base_url, "api_key": DEMO_LEVCAPITAL_KEY},
             "sprintmode": {"base_url": sm.base_url, "api_key": DEMO_SPRINTMODE_KEY},
         }
-        return load_sources(duckdb_path, source_args=source_args)
 
 
 def print_demo_summary(duckdb_path: Path) -> None:
     """Where the data is, how much of it, and a query to try."""
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        for schema in ("raw_levcapital", "raw_sprintmode"):
-            (count,) = connection.execute(f"select count(*) from {schema}.contacts").fetchone()
-            print(f"{schema}.contacts: {count:,} contacts")
+        for table in ("raw_levcapital.contacts", "raw_sprintmode.contacts", "analytics.people"):
+            (count,) = connection.execute(f"select count(*) from {table}").fetchone()
+            print(f"{table}: {count:,} rows")
     print(f"Database: {duckdb_path}")
     print("Try:")
     snippet = f"import duckdb; duckdb.connect('{duckdb_path}', read_only=True)"

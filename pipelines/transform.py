@@ -1,0 +1,147 @@
+"""Transform: `dbt build` of the project in sql/ against the DuckDB file that dlt loaded."""
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pipelines.paths import DBT_PROJECT_DIR
+
+# dbt colours its messages; the failures we report are plain text.
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+_FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+RAW_TABLES = ("raw_levcapital.contacts", "raw_sprintmode.contacts")
+
+
+@dataclass
+class TransformResult:
+    """What one `dbt build` did.
+
+    `failures` names each failing node and why, such as
+    "unique_contacts_contact_key (test): Got 2 results, configured to fail if != 0".
+    `skipped` names the nodes dbt did not run because something they depend on failed.
+    """
+
+    ok: bool
+    seconds: float
+    failures: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def summary_line(self) -> str:
+        """One line for the end of a run; failures name the node and the cause."""
+        if self.ok:
+            return f"dbt build: ok, {self.seconds:.1f} s"
+        lines = [f"dbt build: {len(self.failures)} failed, {self.seconds:.1f} s"]
+        lines += [f"  {failure}" for failure in self.failures]
+        skipped_builds = [name for name in self.skipped if not name.endswith("test)")]
+        if skipped_builds:
+            lines.append(f"  not built because of them: {', '.join(skipped_builds)}")
+        return "\n".join(lines)
+
+
+def dbt_args(command: str = "build") -> list[str]:
+    """The dbt command line: the project, its profile, and its output kept inside sql/."""
+    return [
+        command,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(DBT_PROJECT_DIR / "target"),
+        "--log-path",
+        str(DBT_PROJECT_DIR / "logs"),
+        # The run's summary line says what failed; dbt's full log is in sql/logs/dbt.log.
+        "--log-level",
+        "none",
+    ]
+
+
+def transform(duckdb_path: Path) -> TransformResult:
+    """Runs `dbt build` in-process: models, snapshot, data tests and unit tests.
+
+    A failing test does not raise: the result is not ok and names it. What dbt built before
+    the failure stays built; nodes downstream of a failure are skipped, so a contacts table
+    that fails its tests is not snapshotted into the history.
+
+    Args:
+        duckdb_path: the DuckDB file that dlt loaded; made absolute for dbt's profile.
+    """
+    # Imported here: dbt takes a second to import, and `load` alone does not need it.
+    from dbt.cli.main import dbtRunner
+
+    # The profile reads the file from CONTACTS_DUCKDB; dbt reads its tracking switches from
+    # the environment too. No network here, and a nightly job should not phone home anyway.
+    os.environ["CONTACTS_DUCKDB"] = str(Path(duckdb_path).resolve())
+    os.environ["DO_NOT_TRACK"] = "1"
+    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+
+    started = time.perf_counter()
+    missing = missing_raw_tables(duckdb_path)
+    if missing:
+        return TransformResult(
+            ok=False,
+            seconds=0.0,
+            failures=[f"{table} has never been loaded; nothing was built" for table in missing],
+        )
+    try:
+        outcome = dbtRunner().invoke(dbt_args("build"))
+    finally:
+        _release_database()
+    seconds = time.perf_counter() - started
+
+    failures: list[str] = []
+    skipped: list[str] = []
+    for node_result in getattr(outcome.result, "results", None) or []:
+        status = str(node_result.status).lower()
+        name = f"{node_result.node.name} ({node_result.node.resource_type})"
+        if status in _FAILED_STATUSES:
+            failures.append(f"{name}: {_first_line(node_result.message) or status}")
+        elif status == "skipped":
+            skipped.append(name)
+    if outcome.exception is not None:
+        failures.append(f"dbt: {_first_line(str(outcome.exception))}")
+    if not outcome.success and not failures:
+        failures.append("dbt: build failed without naming a node; see sql/logs/dbt.log")
+    return TransformResult(
+        ok=outcome.success and not failures,
+        seconds=seconds,
+        failures=failures,
+        skipped=skipped,
+    )
+
+
+def missing_raw_tables(duckdb_path: Path) -> list[str]:
+    """The raw tables dbt reads that do not exist yet, because their source never loaded."""
+    if not Path(duckdb_path).exists():
+        return list(RAW_TABLES)
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        existing = {
+            f"{schema}.{name}"
+            for schema, name in connection.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+    return [table for table in RAW_TABLES if table not in existing]
+
+
+def _release_database() -> None:
+    """Closes the DuckDB database that dbt-duckdb keeps open in this process after a run.
+
+    Left open, it holds the file's lock, and this process could not open the file again with
+    another configuration (read-only, as the notebooks and tests do).
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    environment = DuckDBConnectionManager._ENV
+    DuckDBConnectionManager.close_all_connections()
+    if environment is not None:
+        environment.close()
+
+
+def _first_line(message: str | None) -> str:
+    text = _ANSI_ESCAPE.sub("", message or "").strip()
+    return text.splitlines()[0].strip() if text else ""

@@ -1,0 +1,180 @@
+with
+
+levcapital as (
+
+    select * from {{ ref('stg_levcapital__contacts') }}
+
+),
+
+sprintmode as (
+
+    select * from {{ ref('stg_sprintmode__contacts') }}
+
+),
+
+levcapital_aligned as (
+
+    select
+        -- ids
+        'levcapital' as source_system,
+        contact_id as source_contact_id,
+
+        -- strings
+        first_name,
+        last_name,
+        full_name,
+        email,
+        email_domain,
+        cast(null as varchar) as phone,
+        title,
+        department,
+        cast(null as varchar) as company_id,
+        cast(null as varchar) as company_name,
+        contact_type,
+        cast(null as varchar) as source,
+        cast(null as varchar) as portal_role,
+        linkedin_url,
+        address,
+        city,
+        state,
+        zip,
+
+        -- booleans
+        is_primary,
+        is_connected,
+        cast(null as boolean) as has_portal_access,
+
+        -- lists
+        cast([] as varchar[]) as tags,
+
+        -- timestamps
+        created_at,
+        updated_at,
+
+        -- metadata
+        loaded_at
+
+    from levcapital
+
+),
+
+sprintmode_aligned as (
+
+    select
+        -- ids
+        'sprintmode' as source_system,
+        contact_id as source_contact_id,
+
+        -- strings
+        first_name,
+        last_name,
+        full_name,
+        email,
+        email_domain,
+        phone,
+        title,
+        department,
+        company_id,
+        company_name,
+        contact_type,
+        source,
+        portal_role,
+        linkedin_url,
+        cast(null as varchar) as address,
+        cast(null as varchar) as city,
+        cast(null as varchar) as state,
+        cast(null as varchar) as zip,
+
+        -- booleans
+        cast(null as boolean) as is_primary,
+        cast(null as boolean) as is_connected,
+        has_portal_access,
+
+        -- lists
+        tags,
+
+        -- timestamps
+        created_at,
+        updated_at,
+
+        -- metadata
+        loaded_at
+
+    from sprintmode
+
+),
+
+unioned as (
+
+    select * from levcapital_aligned
+    union all
+    select * from sprintmode_aligned
+
+),
+
+keyed as (
+
+    select
+        -- ids
+        source_system || ':' || source_contact_id as contact_key,
+        source_system,
+        source_contact_id,
+        -- Contacts that share a normalized email are one person, in one system or across
+        -- both; a contact without an email is a person of its own. Derived only from the
+        -- row itself, so the key is the same on every run.
+        'person_' || left(
+            md5(
+                coalesce(
+                    'email:' || email,
+                    'contact:' || source_system || ':' || source_contact_id
+                )
+            ),
+            16
+        ) as person_key,
+
+        -- strings
+        first_name,
+        last_name,
+        full_name,
+        email,
+        email_domain,
+        phone,
+        title,
+        department,
+        company_id,
+        company_name,
+        contact_type,
+        source,
+        portal_role,
+        linkedin_url,
+        address,
+        city,
+        state,
+        zip,
+
+        -- booleans
+        is_primary,
+        is_connected,
+        has_portal_access,
+
+        -- lists
+        tags,
+
+        -- timestamps
+        created_at,
+        updated_at,
+
+        -- metadata
+        loaded_at
+
+    from unioned
+
+),
+
+final as (
+
+    select * from keyed
+
+)
+
+select * from final

@@ -1,0 +1,79 @@
+with
+
+contacts as (
+
+    select * from {{ ref('int_contacts_unioned') }}
+
+),
+
+people as (
+
+    select
+        -- ids
+        person_key,
+        list(contact_key order by contact_key) as contact_keys,
+
+        -- strings
+        -- Contacts of one person share their email, or the person has only one contact.
+        any_value(email) as email,
+        -- Survivorship: the most recently updated contact with a value wins; contact_key
+        -- breaks ties so that every run picks the same one.
+        first(
+            full_name order by updated_at desc nulls last, contact_key asc
+        ) filter (where full_name is not null) as full_name,
+        first(
+            title order by updated_at desc nulls last, contact_key asc
+        ) filter (where title is not null) as title,
+        first(
+            company_name order by updated_at desc nulls last, contact_key asc
+        ) filter (where company_name is not null) as company_name,
+        list(distinct source_system order by source_system) as source_systems,
+
+        -- numerics
+        count(*) as n_contacts,
+
+        -- booleans
+        bool_or(source_system = 'levcapital') as in_levcapital,
+        bool_or(source_system = 'sprintmode') as in_sprintmode,
+
+        -- timestamps
+        min(created_at) as first_created_at,
+        max(updated_at) as last_updated_at
+
+    from contacts
+    group by all
+
+),
+
+final as (
+
+    select
+        -- ids
+        person_key,
+
+        -- strings
+        email,
+        full_name,
+        title,
+        company_name,
+
+        -- lists
+        source_systems,
+        contact_keys,
+
+        -- numerics
+        n_contacts,
+
+        -- booleans
+        in_levcapital,
+        in_sprintmode,
+
+        -- timestamps
+        first_created_at,
+        last_updated_at
+
+    from people
+
+)
+
+select * from final
