@@ -1,0 +1,479 @@
+"""Loopback HTTP machinery shared by both simulators: serving, request log, faults, throttling."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import re
+import socket
+import struct
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+from urllib.parse import parse_qsl, urlsplit
+
+from pipelines.simulators.clock import Clock
+from pipelines.simulators.faults import Fault, FaultQueue
+
+CONTROL_PREFIX = "/_sim/"
+_DELETE_CONTACT = re.compile(r"/_sim/contacts/([^/]+)/delete")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One API request as the simulator saw it.
+
+    Attributes:
+        method: HTTP method.
+        path: URL path without the query string.
+        query: Query parameters (the last value wins when one is repeated).
+        headers: Request headers, keys in lower case.
+        status: Status answered; 0 when a "reset" fault dropped the connection instead.
+        received_at: `time.monotonic()` when the request arrived (ignored by ==).
+    """
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    status: int
+    received_at: float = field(default=0.0, compare=False)
+
+
+@dataclass
+class ApiRequest:
+    """A parsed HTTP request handed to a simulator's routes."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes = b""
+
+
+@dataclass
+class ApiResponse:
+    """What a route answers: a JSON payload, or raw bytes when `raw` is set."""
+
+    status: int
+    payload: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
+
+    def encode(self) -> bytes:
+        """Returns the response body as bytes."""
+        if self.raw is not None:
+            return self.raw
+        return json.dumps(self.payload, ensure_ascii=False).encode()
+
+
+class ConnectionReset:
+    """Marker answer: drop the connection without sending anything."""
+
+
+CONNECTION_RESET = ConnectionReset()
+
+
+def json_body(request: ApiRequest) -> dict[str, Any]:
+    """Returns the request's JSON object body.
+
+    Raises:
+        ValueError: If the body is not declared as JSON or is not a JSON object.
+    """
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise ValueError("Content-Type must be application/json")
+    try:
+        body = json.loads(request.body or b"null")
+    except ValueError:
+        raise ValueError("Request body must be valid JSON") from None
+    if not isinstance(body, dict):
+        raise ValueError("Request body must be a JSON object")
+    return body
+
+
+def parse_count(text: str) -> int:
+    """Parses a query parameter that must be written as plain decimal digits.
+
+    Raises:
+        ValueError: For anything else, including signs, spaces and non-ASCII digits.
+    """
+    if not _DIGITS.fullmatch(text):
+        raise ValueError(f"not a count: {text!r}")
+    return int(text)
+
+
+class _RateLimiter:
+    """Sliding one-second window over real (monotonic) time, not the simulated clock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._admitted: deque[float] = deque()
+
+    def admit(self, per_second: float | None) -> float | None:
+        """Returns None if the request may go ahead, else the seconds until a slot frees up."""
+        if per_second is None:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            while self._admitted and now - self._admitted[0] >= 1.0:
+                self._admitted.popleft()
+            if len(self._admitted) < per_second:
+                self._admitted.append(now)
+                return None
+            return 1.0 - (now - self._admitted[0])
+
+
+class _LoopbackServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    # The default backlog of 5 drops SYNs from bursts of parallel clients, which then stall for
+    # a full second in TCP retransmission.
+    request_queue_size = 128
+
+    def __init__(self, port: int, simulator: Simulator) -> None:
+        self.simulator = simulator
+        self._connections_lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        self._to_reset: set[socket.socket] = set()
+        super().__init__(("127.0.0.1", port), _Handler)
+
+    def process_request(self, request, client_address) -> None:
+        with self._connections_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def reset_connection(self, connection: socket.socket) -> None:
+        # Linger 0 turns the close into a TCP RST, which clients report as "connection reset".
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with self._connections_lock:
+            self._to_reset.add(connection)
+
+    def shutdown_request(self, request) -> None:
+        with self._connections_lock:
+            self._open.discard(request)
+            reset = request in self._to_reset
+            self._to_reset.discard(request)
+        if reset:
+            # The base class would send a FIN first; skip it so the client gets only the RST.
+            self.close_request(request)
+        else:
+            super().shutdown_request(request)
+
+    def close_open_connections(self) -> None:
+        # Idle keep-alive connections would otherwise keep answering after stop().
+        with self._connections_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    # Reaps keep-alive connections that clients leave idle.
+    timeout = 60
+    server: _LoopbackServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Access logs on stderr would drown test and CLI output; the request log replaces them.
+        pass
+
+    def _dispatch(self) -> None:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self.close_connection = True
+            self._send(ApiResponse(411, {"error": "Content-Length required"}))
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.close_connection = True
+            self._send(ApiResponse(400, {"error": "invalid Content-Length"}))
+            return
+        url = urlsplit(self.path)
+        request = ApiRequest(
+            method=self.command,
+            path=url.path,
+            query=dict(parse_qsl(url.query, keep_blank_values=True)),
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=self.rfile.read(length) if length > 0 else b"",
+        )
+        response = self.server.simulator.respond(request)
+        if isinstance(response, ConnectionReset):
+            self.close_connection = True
+            self.server.reset_connection(self.connection)
+            return
+        self._send(response)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _dispatch
+
+    def _send(self, response: ApiResponse) -> None:
+        body = response.encode()
+        # The charset matters: bodies carry names like "Zoë" unescaped, and clients that decode
+        # `response.text` would otherwise guess the encoding.
+        headers = {"Content-Type": "application/json; charset=utf-8", **response.headers}
+        try:
+            self.send_response(response.status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up, typically timing out on a "delay" fault.
+            self.close_connection = True
+
+
+ListHook = Callable[[Any], None]
+
+
+class Simulator:
+    """Base of the simulated APIs: serves one API over loopback HTTP in a daemon thread.
+
+    Subclasses set `store` and `name`, and implement `_route`, `_error`, `_list_page` and
+    `_contact_id`. Every API request goes through latency, faults and the rate limit, in that
+    order, and lands in the request log; `/_sim/...` control requests skip all of that.
+
+    Attributes:
+        clock: The simulated clock that stamps writes and envelopes.
+        faults: The fault rules queue.
+        latency: Seconds slept before every API response.
+        rate_limit: Requests per second allowed before answering 429, or None for no limit.
+    """
+
+    name = "simulator"
+    store: Any
+
+    def __init__(self, *, api_key: str, port: int = 0, clock: Clock | None = None) -> None:
+        self.api_key = api_key
+        self.clock = clock or Clock()
+        self.faults = FaultQueue()
+        self.latency: float = 0.0
+        self.rate_limit: float | None = None
+        self._requested_port = port
+        self._server: _LoopbackServer | None = None
+        self._thread: threading.Thread | None = None
+        self._log_lock = threading.Lock()
+        self._log: list[RecordedRequest] = []
+        self._hooks_lock = threading.Lock()
+        self._hooks: dict[int, list[ListHook]] = {}
+        self._limiter = _RateLimiter()
+
+    # Lifecycle
+
+    def start(self) -> Self:
+        """Starts serving in a background daemon thread and returns self.
+
+        Raises:
+            RuntimeError: If it is already running.
+        """
+        if self._server is not None:
+            raise RuntimeError(f"{self.name} simulator is already running")
+        self._server = _LoopbackServer(self._requested_port, self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            # A short poll keeps stop() quick; idle wake-ups are cheap.
+            kwargs={"poll_interval": 0.01},
+            name=f"{self.name}-simulator",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stops serving and closes every open connection; safe to call twice."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        self._server = self._thread = None
+        server.shutdown()
+        server.close_open_connections()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The TCP port it listens on (only while running)."""
+        if self._server is None:
+            raise RuntimeError(f"{self.name} simulator is not running")
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        """Like "http://127.0.0.1:54321" (only while running)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    # Request log and list-page hooks
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A copy of the API requests answered so far, in the order they were answered."""
+        with self._log_lock:
+            return list(self._log)
+
+    def clear_requests(self) -> None:
+        """Empties the request log."""
+        with self._log_lock:
+            self._log.clear()
+
+    def on_list_page(self, page: int, callback: ListHook) -> None:
+        """Runs `callback(store)` once, just before list page `page` (1-based) is next served."""
+        with self._hooks_lock:
+            self._hooks.setdefault(page, []).append(callback)
+
+    def clear_hooks(self) -> None:
+        """Drops every list-page hook not yet run."""
+        with self._hooks_lock:
+            self._hooks.clear()
+
+    def _run_list_hooks(self, page: int | None) -> None:
+        if page is None:
+            return
+        with self._hooks_lock:
+            callbacks = self._hooks.pop(page, [])
+        for callback in callbacks:
+            callback(self.store)
+
+    # Serving
+
+    def respond(self, request: ApiRequest) -> ApiResponse | ConnectionReset:
+        """Answers one request; called from the server's handler threads."""
+        if request.path.startswith(CONTROL_PREFIX):
+            return self._control(request)
+        received_at = time.monotonic()
+        try:
+            response = self._respond_api(request)
+        except Exception:
+            # A failing list-page hook or simulator bug: answer like a crashed server would, and
+            # keep the traceback visible rather than silently dropping the connection.
+            traceback.print_exc()
+            response = self._error(500)
+        status = 0 if isinstance(response, ConnectionReset) else response.status
+        recorded = RecordedRequest(
+            request.method, request.path, request.query, request.headers, status, received_at
+        )
+        # Logged before the response is written, so a client that has its answer sees it logged.
+        with self._log_lock:
+            self._log.append(recorded)
+        return response
+
+    def _respond_api(self, request: ApiRequest) -> ApiResponse | ConnectionReset:
+        if self.latency:
+            time.sleep(self.latency)
+        fault = self.faults.take(request.method, request.path, self._list_page(request))
+        if fault is not None:
+            if fault.kind == "reset":
+                return CONNECTION_RESET
+            if fault.kind == "delay":
+                time.sleep(fault.seconds)
+            elif fault.kind in ("status", "body"):
+                return self._faulty_response(fault)
+        wait = self._limiter.admit(self.rate_limit)
+        if wait is not None:
+            response = self._error(429, "Rate limit exceeded")
+            response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+            return response
+        response = self._route(request)
+        if fault is not None and fault.kind == "malformed_json":
+            body = response.encode()
+            response = ApiResponse(200, raw=body[: max(1, len(body) // 2)])
+        if fault is not None and fault.retry_after is not None:
+            response.headers["Retry-After"] = fault.retry_after
+        return response
+
+    def _faulty_response(self, fault: Fault) -> ApiResponse:
+        assert fault.status is not None
+        if fault.kind == "status":
+            response = self._error(fault.status)
+        elif isinstance(fault.body, bytes | str):
+            raw = fault.body.encode() if isinstance(fault.body, str) else fault.body
+            response = ApiResponse(fault.status, raw=raw)
+        else:
+            response = ApiResponse(fault.status, fault.body)
+        if fault.retry_after is not None:
+            response.headers["Retry-After"] = fault.retry_after
+        return response
+
+    # Control endpoints, for people driving `contacts-elt simulate` with curl
+
+    def state(self) -> dict[str, Any]:
+        """Returns counts, clock, knobs and queued faults, as GET /_sim/state serves them."""
+        with self._log_lock:
+            answered = len(self._log)
+        return {
+            "api": self.name,
+            "contacts": len(self.store),
+            "listed": self.store.listed_count(),
+            "requests": answered,
+            "clock": {"now": self.clock.now().isoformat(), "frozen": self.clock.frozen},
+            "latency": self.latency,
+            "rate_limit": self.rate_limit,
+            "faults": self.faults.pending(),
+        }
+
+    def _control(self, request: ApiRequest) -> ApiResponse:
+        method, path = request.method, request.path
+        try:
+            if (method, path) == ("GET", "/_sim/state"):
+                return ApiResponse(200, {"ok": True, **self.state()})
+            if (method, path) == ("POST", "/_sim/faults"):
+                fault = self.faults.add(Fault(**json_body(request)))
+                return ApiResponse(201, {"ok": True, "fault": asdict(fault)})
+            if (method, path) == ("DELETE", "/_sim/faults"):
+                self.faults.clear()
+                return ApiResponse(200, {"ok": True})
+            if (method, path) == ("POST", "/_sim/clock"):
+                self._control_clock(json_body(request))
+                return ApiResponse(200, {"ok": True, "now": self.clock.now().isoformat()})
+            deletion = _DELETE_CONTACT.fullmatch(path)
+            if method == "POST" and deletion:
+                contact_id = self._contact_id(deletion.group(1))
+                if contact_id is None or self.store.get(contact_id) is None:
+                    return ApiResponse(404, {"ok": False, "error": "Contact not found"})
+                self.store.delete(contact_id)
+                return ApiResponse(200, {"ok": True})
+        except (TypeError, ValueError) as error:
+            return ApiResponse(400, {"ok": False, "error": str(error)})
+        return ApiResponse(404, {"ok": False, "error": f"no control endpoint {method} {path}"})
+
+    def _control_clock(self, body: dict[str, Any]) -> None:
+        if "freeze" in body:
+            self.clock.freeze(datetime.fromisoformat(body["freeze"]))
+        elif "tick" in body:
+            self.clock.tick(float(body["tick"]))
+        elif body.get("unfreeze"):
+            self.clock.unfreeze()
+        else:
+            raise ValueError('expected {"freeze": iso}, {"tick": seconds} or {"unfreeze": true}')
+
+    # What each API defines
+
+    def _route(self, request: ApiRequest) -> ApiResponse:
+        raise NotImplementedError
+
+    def _error(self, status: int, message: str | None = None) -> ApiResponse:
+        """Returns the API's own error envelope for `status`."""
+        raise NotImplementedError
+
+    def _list_page(self, request: ApiRequest) -> int | None:
+        """Returns the 1-based listing page a request asks for, or None if it is not a list."""
+        raise NotImplementedError
+
+    def _contact_id(self, text: str) -> Any:
+        """Returns the contact id written in a control URL, or None if it cannot be one."""
+        raise NotImplementedError
