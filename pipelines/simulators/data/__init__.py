@@ -1,0 +1,1 @@
+"""Deterministic, deliberately messy contact data for the two simulated CRMs."""
