@@ -9,9 +9,9 @@ from itertools import islice
 from typing import Any
 
 from pipelines.simulators.data.people import (
-    collector_paused,
     PERSONAL_DOMAINS,
     at,
+    collector_paused,
     created_and_updated,
     email_address,
     linkedin_url,

@@ -10,13 +10,13 @@ from typing import Any
 
 from pipelines.simulators.data import levcapital
 from pipelines.simulators.data.people import (
-    collector_paused,
     DATA_END,
     DATA_START,
     PERSONAL_DOMAINS,
     PINNED_MIN_CONTACTS,
     ascii_slug,
     at,
+    collector_paused,
     created_and_updated,
     email_address,
     linkedin_url,
