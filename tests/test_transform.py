@@ -1,5 +1,6 @@
 """dbt over real loads: simulators -> dlt -> dbt build, and the contract of the analytics tables."""
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,6 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.load import load_sources
+from pipelines.paths import PROJECT_DIR
 from pipelines.simulators import LevCapitalSimulator, SprintModeSimulator
 from pipelines.transform import TransformResult, transform
 
@@ -337,3 +339,16 @@ def test_history_keeps_every_version_a_run_saw(duckdb_path, source_args, levcapi
     ) == [(1, 1)]
     current_title = "select title from analytics.contacts where contact_key = 'levcapital:78'"
     assert query(current_title) == [("Executive Vice President",)]
+
+
+def readme_queries() -> list[str]:
+    readme = (PROJECT_DIR / "README.md").read_text()
+    return re.findall(r"```sql\n(.*?)```", readme, flags=re.DOTALL)
+
+
+def test_the_readme_example_queries_run_and_return_rows(read_built):
+    queries = readme_queries()
+
+    assert len(queries) >= 3
+    for sql in queries:
+        assert read_built(sql), sql
