@@ -53,24 +53,37 @@ class SourceApiError(HTTPError):
         return line
 
 
-def response_checker(check_envelope: EnvelopeCheck) -> Callable[..., None]:
-    """Builds a requests response hook that raises `SourceApiError` for a bad answer.
+def response_checker(
+    check_envelope: EnvelopeCheck, expected_statuses: frozenset[int] = frozenset()
+) -> dict[str, list[Callable[..., None]]]:
+    """Requests hooks that raise `SourceApiError` for a bad answer.
 
     Args:
         check_envelope: returns the error a response carries, or None when it is good.
+        expected_statuses: statuses that are answers rather than errors, such as a 404 when
+            asking whether a contact still exists.
     """
 
     def hook(response: Response, *args: Any, **kwargs: Any) -> None:
+        if response.status_code in expected_statuses:
+            return
         error = check_envelope(response)
         if error is not None:
             raise error
 
-    return hook
+    return {"response": [hook]}
 
 
 def json_body(response: Response) -> Any:
-    """The decoded body, or None when it is not JSON (a proxy's HTML page, a truncated body)."""
+    """The decoded body, or None when it is not JSON (a proxy's HTML page, a truncated body).
+
+    The body is decoded once and `response.json` answers from then on with the same object:
+    our envelope check, dlt's data selector and its paginator each call it, and decoding a
+    page three times costs more than fetching it from a nearby API.
+    """
     try:
-        return response.json()
+        body = response.json()
     except ValueError:
         return None
+    response.json = lambda **_: body  # type: ignore[method-assign]
+    return body

@@ -13,6 +13,9 @@ from pipelines.paths import DEFAULT_DUCKDB, DEMO_DUCKDB, PROJECT_DIR, resolve_du
 SOURCE_NAMES = ("levcapital", "sprintmode")
 EXIT_OK = 0
 EXIT_FAILED = 1
+# EX_TEMPFAIL from sysexits.h: try again later. Schedulers and monitors can tell "skipped
+# because the previous run is still going" from a failure.
+EXIT_RUN_IN_PROGRESS = 75
 
 
 def _prepare_environment() -> None:
@@ -27,8 +30,8 @@ def _prepare_environment() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
-def _duckdb_path(args: argparse.Namespace, default: Path) -> Path:
-    path = resolve_duckdb_path(args.duckdb, os.environ.get("CONTACTS_DUCKDB"), default)
+def _resolve_duckdb(args: argparse.Namespace) -> Path:
+    path = resolve_duckdb_path(args.duckdb, os.environ.get("CONTACTS_DUCKDB"), args.default_duckdb)
     path.parent.mkdir(parents=True, exist_ok=True)
     # dbt's profile and the notebooks read the file from here, so all three agree on it.
     os.environ["CONTACTS_DUCKDB"] = str(path)
@@ -43,26 +46,6 @@ def _report_loads(loads: Sequence, verbose: bool) -> int:
     return EXIT_OK if all(result.ok for result in loads) else EXIT_FAILED
 
 
-def cmd_load(args: argparse.Namespace) -> int:
-    from pipelines.load import load_sources
-
-    duckdb_path = _duckdb_path(args, DEFAULT_DUCKDB)
-    names = [args.source] if args.source else SOURCE_NAMES
-    return _report_loads(load_sources(duckdb_path, names), args.verbose)
-
-
-def _run_nightly(
-    duckdb_path: Path, verbose: bool, source_args: dict[str, dict] | None = None
-) -> int:
-    """Load every source, then transform, even when a source failed: the other one's data
-    is still worth building, and dbt works on whatever the raw tables hold."""
-    from pipelines.load import load_sources
-
-    load_exit = _report_loads(load_sources(duckdb_path, SOURCE_NAMES, source_args), verbose)
-    transform_exit = _report_transform(duckdb_path)
-    return max(load_exit, transform_exit)
-
-
 def _report_transform(duckdb_path: Path) -> int:
     from pipelines.transform import transform
 
@@ -71,18 +54,36 @@ def _report_transform(duckdb_path: Path) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
-def cmd_transform(args: argparse.Namespace) -> int:
-    return _report_transform(_duckdb_path(args, DEFAULT_DUCKDB))
+def _run_nightly(
+    duckdb_path: Path, verbose: bool, source_args: dict[str, dict] | None = None
+) -> int:
+    """Loads every source, then transforms, even when a source failed: the other one's data
+    is still worth building, and dbt works on whatever the raw tables hold."""
+    from pipelines.load import load_sources
+
+    load_exit = _report_loads(load_sources(duckdb_path, SOURCE_NAMES, source_args), verbose)
+    transform_exit = _report_transform(duckdb_path)
+    return max(load_exit, transform_exit)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    return _run_nightly(_duckdb_path(args, DEFAULT_DUCKDB), args.verbose)
+def cmd_load(args: argparse.Namespace, duckdb_path: Path) -> int:
+    from pipelines.load import load_sources
+
+    names = [args.source] if args.source else SOURCE_NAMES
+    return _report_loads(load_sources(duckdb_path, names), args.verbose)
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def cmd_transform(args: argparse.Namespace, duckdb_path: Path) -> int:
+    return _report_transform(duckdb_path)
+
+
+def cmd_run(args: argparse.Namespace, duckdb_path: Path) -> int:
+    return _run_nightly(duckdb_path, args.verbose)
+
+
+def cmd_demo(args: argparse.Namespace, duckdb_path: Path) -> int:
     from pipelines.demo import print_demo_summary, running_simulators
 
-    duckdb_path = _duckdb_path(args, DEMO_DUCKDB)
     with running_simulators(n_contacts=args.contacts, seed=args.seed) as source_args:
         exit_code = _run_nightly(duckdb_path, args.verbose, source_args)
     if exit_code == EXIT_OK:
@@ -113,25 +114,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    load = commands.add_parser(
-        "load", parents=[common], help="extract and load both sources, or one, incrementally"
-    )
+    def writer(name: str, handler, summary: str, default_duckdb: Path = DEFAULT_DUCKDB):
+        """A command that writes the DuckDB file: it takes the run lock."""
+        command = commands.add_parser(name, parents=[common], help=summary)
+        command.set_defaults(handler=handler, default_duckdb=default_duckdb, writes=True)
+        return command
+
+    load = writer("load", cmd_load, "extract and load both sources, or one, incrementally")
     load.add_argument("--source", choices=SOURCE_NAMES, help="load only this source")
-    load.set_defaults(handler=cmd_load)
-
-    transform = commands.add_parser(
-        "transform", parents=[common], help="dbt build: analytics tables, history and tests"
+    writer("transform", cmd_transform, "dbt build: analytics tables, history and tests")
+    writer("run", cmd_run, "the nightly job: load, then transform")
+    demo = writer(
+        "demo",
+        cmd_demo,
+        "run against local API simulators (default database: data/demo.duckdb)",
+        default_duckdb=DEMO_DUCKDB,
     )
-    transform.set_defaults(handler=cmd_transform)
-
-    run = commands.add_parser("run", parents=[common], help="the nightly job: load, transform")
-    run.set_defaults(handler=cmd_run)
-
-    demo_help = "run against local API simulators (default database: data/demo.duckdb)"
-    demo = commands.add_parser("demo", parents=[common], help=demo_help)
     demo.add_argument("--contacts", type=int, default=2_000, help="contacts per API")
     demo.add_argument("--seed", type=int, default=42, help="seed of the generated data")
-    demo.set_defaults(handler=cmd_demo)
 
     simulate = commands.add_parser(
         "simulate",
@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--port", type=int, default=8765, help="LevCapital's port")
     simulate.add_argument("--contacts", type=int, default=2_000, help="contacts per API")
     simulate.add_argument("--seed", type=int, default=42, help="seed of the generated data")
-    simulate.set_defaults(handler=cmd_simulate, verbose=False)
+    simulate.set_defaults(handler=cmd_simulate, verbose=False, writes=False)
     return parser
 
 
@@ -150,7 +150,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verbose:
         logging.basicConfig(level=logging.INFO)
         os.environ.setdefault("RUNTIME__LOG_LEVEL", "INFO")
-    return args.handler(args)
+    if not args.writes:
+        return args.handler(args)
+
+    from pipelines.run_lock import RunInProgress, exclusive_run
+
+    duckdb_path = _resolve_duckdb(args)
+    try:
+        with exclusive_run(duckdb_path):
+            return args.handler(args, duckdb_path)
+    except RunInProgress as busy:
+        print(f"{args.command}: {busy}", file=sys.stderr)
+        return EXIT_RUN_IN_PROGRESS
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """dlt source for LevCapital's external API v2: every connected contact, incrementally."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import dlt
@@ -9,7 +10,15 @@ from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginat
 from requests import Response
 
 from pipelines.api_errors import SourceApiError, json_body, response_checker
-from pipelines.contact_pages import ExtractStats, contacts_resource
+from pipelines.contacts_resource import (
+    ContactsApi,
+    ExtractStats,
+    KnownContacts,
+    Page,
+    SyncPolicy,
+    contacts_resource,
+)
+from pipelines.http_session import HttpPolicy, retrying_session
 
 SOURCE_NAME = "levcapital"
 CONTACTS_PATH = "/api/external/v2/contacts"
@@ -32,7 +41,7 @@ def check_envelope(response: Response) -> SourceApiError | None:
         )
     if not isinstance(body, dict):
         return SourceApiError(SOURCE_NAME, "answer is not valid JSON", response=response)
-    if not isinstance(body.get("data"), list | dict):
+    if not isinstance(body.get("data"), dict | list):
         return SourceApiError(
             SOURCE_NAME,
             "answer has no `data`",
@@ -42,12 +51,23 @@ def check_envelope(response: Response) -> SourceApiError | None:
     return None
 
 
+def check_listing(response: Response) -> SourceApiError | None:
+    """As `check_envelope`, and a page of the listing must carry a `data` list."""
+    error = check_envelope(response)
+    if error is None and not isinstance(response.json()["data"], list):
+        error = SourceApiError(SOURCE_NAME, "answer has no `data` list", response=response)
+    return error
+
+
 @dlt.source(name=SOURCE_NAME, section=SOURCE_NAME, max_table_nesting=0)
 def levcapital_source(
     base_url: str = dlt.config.value,
     api_key: str = dlt.secrets.value,
     origin_app: str = "contacts-elt",
     page_size: int = MAX_PAGE_SIZE,
+    http: HttpPolicy = None,
+    sync: SyncPolicy = None,
+    known: KnownContacts | None = None,
     stats: ExtractStats | None = None,
 ) -> Any:
     """LevCapital contacts.
@@ -57,6 +77,9 @@ def levcapital_source(
         api_key: Bearer token.
         origin_app: sent as `X-Origin-App`, which the API uses to tell integrations apart.
         page_size: contacts per page, 1 to 200.
+        http: timeouts and retries, from `[sources.http]`.
+        sync: lag window and listing retries, from `[sources.sync]`.
+        known: the ids already in the destination, to tell which contacts are gone.
         stats: counts pages and contacts as they are read, when given.
 
     Returns:
@@ -72,12 +95,32 @@ def levcapital_source(
             has_more_path="pagination.has_more",
         ),
         data_selector="data",
+        session=retrying_session(http),
     )
+    hooks = response_checker(check_listing)
+    hooks_for_fetch = response_checker(check_envelope, expected_statuses=frozenset({404}))
+
+    def list_pages() -> Iterator[Page]:
+        for page in client.paginate(
+            CONTACTS_PATH, params={"limit": page_size}, hooks=hooks, timeout=http.timeout
+        ):
+            pagination = page.response.json().get("pagination") or {}
+            yield Page(list(page), pagination.get("total"))
+
+    def fetch_contact(contact_id: Any) -> dict[str, Any] | None:
+        # The API answers for any contact of the account, but lists only connected ones.
+        response = client.get(
+            f"{CONTACTS_PATH}/{contact_id}", hooks=hooks_for_fetch, timeout=http.timeout
+        )
+        if response.status_code == 404:
+            return None
+        contact = response.json()["data"]
+        return contact if contact.get("is_connected") else None
+
+    api = ContactsApi(list_pages=list_pages, fetch_contact=fetch_contact, id_type="bigint")
     return contacts_resource(
-        lambda: client.paginate(
-            CONTACTS_PATH,
-            params={"limit": page_size},
-            hooks={"response": [response_checker(check_envelope)]},
-        ),
+        api,
+        known if known is not None else KnownContacts(),
+        sync,
         stats if stats is not None else ExtractStats(),
     )

@@ -12,7 +12,7 @@ from dlt.extract.source import DltSource
 from requests import RequestException
 
 from pipelines.api_errors import SourceApiError
-from pipelines.contact_pages import ExtractStats
+from pipelines.contacts_resource import DELETIONS_TABLE, ExtractStats, KnownContacts
 from pipelines.levcapital import levcapital_source
 from pipelines.paths import pipelines_dir_for
 from pipelines.sprintmode import sprintmode_source
@@ -28,8 +28,7 @@ class SourceLoad:
     """What one source's extract and load did."""
 
     source: str
-    pages: int = 0
-    contacts_seen: int = 0
+    stats: ExtractStats = field(default_factory=ExtractStats)
     rows_written: int = 0
     seconds: float = 0.0
     error: str | None = None
@@ -44,10 +43,25 @@ class SourceLoad:
         """One line for the end of a run; failures name the source and the cause."""
         if not self.ok:
             return f"{self.source}: {self.error}"
-        return (
-            f"{self.source}: {self.pages:,} pages fetched, {self.contacts_seen:,} contacts seen, "
-            f"{self.rows_written:,} rows written, {self.seconds:.1f} s"
+        stats = self.stats
+        line = (
+            f"{self.source}: {stats.pages:,} pages fetched, {stats.contacts_seen:,} contacts "
+            f"seen, {self.rows_written:,} rows written, {self.seconds:.1f} s"
         )
+        notes = [
+            f"{count:,} {what}"
+            for count, what in (
+                (stats.marked_deleted, "marked deleted"),
+                (stats.reappeared, "reappeared"),
+                (stats.recovered, "recovered from a shifting listing"),
+            )
+            if count
+        ]
+        if stats.listings > 1:
+            notes.append(f"listed {stats.listings} times")
+        if stats.consistent is False:
+            notes.append("listing kept shifting, no deletes marked")
+        return f"{line} ({'; '.join(notes)})" if notes else line
 
 
 def pipeline_for(source_name: str, duckdb_path: Path) -> dlt.Pipeline:
@@ -73,15 +87,17 @@ def load_source(source_name: str, duckdb_path: Path, **source_args: Any) -> Sour
             precedence over dlt's config and secrets resolution.
     """
     result = SourceLoad(source_name)
-    stats = ExtractStats()
     started = time.perf_counter()
     try:
         pipeline = pipeline_for(source_name, duckdb_path)
-        source = SOURCES[source_name](stats=stats, **source_args)
         if pipeline.has_pending_data:
             # A killed run left extracted or normalized packages behind. dlt's run() would
             # only finish those and skip the new extract, so finish them first, then extract.
             pipeline.run()
+        # Config and secrets resolve here, before any request: a missing key fails at once.
+        source = SOURCES[source_name](
+            known=read_known_contacts(pipeline), stats=result.stats, **source_args
+        )
         pipeline.run(source)
         normalize_info = pipeline.last_trace.last_normalize_info
         if normalize_info is not None:
@@ -93,8 +109,6 @@ def load_source(source_name: str, duckdb_path: Path, **source_args: Any) -> Sour
         result.error = expected_cause or f"{type(error).__name__}: {_first_line(error)}"
         result.expected = expected_cause is not None
         result.exception = error
-    result.pages = stats.pages
-    result.contacts_seen = stats.contacts_seen
     result.seconds = time.perf_counter() - started
     return result
 
@@ -107,6 +121,31 @@ def load_sources(
     """Loads the sources one after another (DuckDB allows a single writer)."""
     source_args = source_args or {}
     return [load_source(name, duckdb_path, **source_args.get(name, {})) for name in source_names]
+
+
+def read_known_contacts(pipeline: dlt.Pipeline) -> KnownContacts:
+    """The contact ids the destination holds, live and deleted, before this run."""
+    schema = pipeline.dataset_name
+    with pipeline.sql_client() as client:
+        tables = {
+            row[0]
+            for row in client.execute_sql(
+                f"select table_name from information_schema.tables where table_schema = '{schema}'"
+            )
+        }
+        if "contacts" not in tables:
+            return KnownContacts()
+        deleted: set = set()
+        if DELETIONS_TABLE in tables:
+            deleted = {
+                row[0] for row in client.execute_sql(f"select id from {schema}.{DELETIONS_TABLE}")
+            }
+        every = {row[0] for row in client.execute_sql(f"select id from {schema}.contacts")}
+    return KnownContacts(
+        live_ids=every - deleted,
+        deleted_ids=deleted,
+        has_deletions_table=DELETIONS_TABLE in tables,
+    )
 
 
 def describe_failure(source_name: str, error: BaseException) -> str | None:

@@ -1,5 +1,6 @@
 """dlt source for SprintMode's contacts API: every contact, incrementally."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import dlt
@@ -9,7 +10,15 @@ from dlt.sources.helpers.rest_client.paginators import PageNumberPaginator
 from requests import Response
 
 from pipelines.api_errors import SourceApiError, json_body, response_checker
-from pipelines.contact_pages import ExtractStats, contacts_resource
+from pipelines.contacts_resource import (
+    ContactsApi,
+    ExtractStats,
+    KnownContacts,
+    Page,
+    SyncPolicy,
+    contacts_resource,
+)
+from pipelines.http_session import HttpPolicy, retrying_session
 
 SOURCE_NAME = "sprintmode"
 CONTACTS_PATH = "/api/contacts"
@@ -19,9 +28,8 @@ MAX_PAGE_SIZE = 100
 def check_envelope(response: Response) -> SourceApiError | None:
     """Finds the error in a SprintMode answer.
 
-    The docs define only the success shape `{ok: true, data: {items, total, page, limit,
-    hasMore}}`; we take `{ok: false, error: "..."}` as the error shape, with any status,
-    including 200.
+    The docs define only the success shape `{ok: true, data: ...}`; we take
+    `{ok: false, error: "..."}` as the error shape, with any status, including 200.
     """
     body = json_body(response)
     if response.status_code >= 400 or (isinstance(body, dict) and body.get("ok") is False):
@@ -37,9 +45,17 @@ def check_envelope(response: Response) -> SourceApiError | None:
     if not isinstance(body, dict):
         return SourceApiError(SOURCE_NAME, "answer is not valid JSON", response=response)
     data = body.get("data")
-    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-        return SourceApiError(SOURCE_NAME, "answer has no `data.items` list", response=response)
+    if not isinstance(data, dict):
+        return SourceApiError(SOURCE_NAME, "answer has no `data` object", response=response)
     return None
+
+
+def check_listing(response: Response) -> SourceApiError | None:
+    """As `check_envelope`, and a page of the listing must carry `data.items`."""
+    error = check_envelope(response)
+    if error is None and not isinstance(response.json()["data"].get("items"), list):
+        error = SourceApiError(SOURCE_NAME, "answer has no `data.items` list", response=response)
+    return error
 
 
 @dlt.source(name=SOURCE_NAME, section=SOURCE_NAME, max_table_nesting=0)
@@ -47,6 +63,9 @@ def sprintmode_source(
     base_url: str = dlt.config.value,
     api_key: str = dlt.secrets.value,
     page_size: int = MAX_PAGE_SIZE,
+    http: HttpPolicy = None,
+    sync: SyncPolicy = None,
+    known: KnownContacts | None = None,
     stats: ExtractStats | None = None,
 ) -> Any:
     """SprintMode contacts.
@@ -55,6 +74,9 @@ def sprintmode_source(
         base_url: API host, e.g. `https://api.sprintmode.ai`.
         api_key: sent as the `X-SM-Key` header.
         page_size: contacts per page; the API caps it at 100.
+        http: timeouts and retries, from `[sources.http]`.
+        sync: lag window and listing retries, from `[sources.sync]`.
+        known: the ids already in the destination, to tell which contacts are gone.
         stats: counts pages and contacts as they are read, when given.
 
     Returns:
@@ -72,12 +94,27 @@ def sprintmode_source(
             stop_after_empty_page=True,
         ),
         data_selector="data.items",
+        session=retrying_session(http),
     )
+    hooks = response_checker(check_listing)
+    hooks_for_fetch = response_checker(check_envelope, expected_statuses=frozenset({404}))
+
+    def list_pages() -> Iterator[Page]:
+        for page in client.paginate(
+            CONTACTS_PATH, params={"limit": page_size}, hooks=hooks, timeout=http.timeout
+        ):
+            yield Page(list(page), page.response.json()["data"].get("total"))
+
+    def fetch_contact(contact_id: Any) -> dict[str, Any] | None:
+        response = client.get(
+            f"{CONTACTS_PATH}/{contact_id}", hooks=hooks_for_fetch, timeout=http.timeout
+        )
+        return None if response.status_code == 404 else response.json()["data"]
+
+    api = ContactsApi(list_pages=list_pages, fetch_contact=fetch_contact, id_type="text")
     return contacts_resource(
-        lambda: client.paginate(
-            CONTACTS_PATH,
-            params={"limit": page_size},
-            hooks={"response": [response_checker(check_envelope)]},
-        ),
+        api,
+        known if known is not None else KnownContacts(),
+        sync,
         stats if stats is not None else ExtractStats(),
     )

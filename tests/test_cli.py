@@ -105,7 +105,7 @@ def test_unknown_host_fails_cleanly(command, tmp_path):
         "SOURCES__LEVCAPITAL__API_KEY": "k",
         "SOURCES__SPRINTMODE__BASE_URL": "http://127.0.0.1:9",
         "SOURCES__SPRINTMODE__API_KEY": "k",
-        "RUNTIME__REQUEST_MAX_ATTEMPTS": "1",
+        "SOURCES__HTTP__MAX_ATTEMPTS": "1",
         "PATH": "/usr/bin:/bin",
     }
 

@@ -28,8 +28,12 @@ def test_every_contact_lands_exactly_once(
         assert sorted(row[0] for row in rows) == listed_ids(sim)
         assert len(rows) == len({row[0] for row in rows})
     levcapital, sprintmode = loads
-    assert levcapital.contacts_seen == levcapital.rows_written == len(listed_ids(levcapital_sim))
-    assert sprintmode.contacts_seen == sprintmode.rows_written == len(listed_ids(sprintmode_sim))
+    assert (
+        levcapital.stats.contacts_seen == levcapital.rows_written == len(listed_ids(levcapital_sim))
+    )
+    assert (
+        sprintmode.stats.contacts_seen == sprintmode.rows_written == len(listed_ids(sprintmode_sim))
+    )
 
 
 def test_pages_are_requested_at_the_maximum_limit(
@@ -46,10 +50,10 @@ def test_pages_are_requested_at_the_maximum_limit(
         assert {r.query.get("limit") for r in pages} == {limit}
     levcapital, sprintmode = loads
     # about 285 connected LevCapital contacts fit two pages of 200; SprintMode's 300 need three
-    assert levcapital.pages == len(
+    assert levcapital.stats.pages == len(
         [r for r in levcapital_sim.requests if r.path == LIST_PATHS["levcapital"]]
     )
-    assert sprintmode.pages == 3
+    assert sprintmode.stats.pages == 3
 
 
 def test_auth_and_origin_headers_are_sent(duckdb_path, source_args, levcapital_sim, sprintmode_sim):
@@ -165,7 +169,7 @@ def test_two_duckdb_files_never_share_cursors(tmp_path, source_args, query):
 
     into_real = load_source("sprintmode", real, **source_args["sprintmode"])
 
-    assert into_real.rows_written == into_real.contacts_seen > 0
+    assert into_real.rows_written == into_real.stats.contacts_seen > 0
 
 
 @pytest.mark.parametrize(
