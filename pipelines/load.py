@@ -98,7 +98,7 @@ def load_source(source_name: str, duckdb_path: Path, **source_args: Any) -> Sour
         source = SOURCES[source_name](
             known=read_known_contacts(pipeline), stats=result.stats, **source_args
         )
-        pipeline.run(source)
+        pipeline.run(source, loader_file_format="parquet")
         normalize_info = pipeline.last_trace.last_normalize_info
         if normalize_info is not None:
             result.rows_written = normalize_info.row_counts.get("contacts", 0)
