@@ -1,8 +1,11 @@
 """Extract and load: one dlt pipeline per source, into `raw_<source>` of one DuckDB file."""
 
+import logging
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,10 @@ from pipelines.api_errors import SourceApiError
 from pipelines.contacts_resource import DELETIONS_TABLE, ExtractStats, KnownContacts
 from pipelines.levcapital import levcapital_source
 from pipelines.paths import pipelines_dir_for
+from pipelines.run_history import RUNS_TABLE, record_run
 from pipelines.sprintmode import sprintmode_source
+
+logger = logging.getLogger(__name__)
 
 SOURCES: dict[str, Callable[..., DltSource]] = {
     "levcapital": levcapital_source,
@@ -28,8 +34,13 @@ class SourceLoad:
     """What one source's extract and load did."""
 
     source: str
+    run_id: str = ""
     stats: ExtractStats = field(default_factory=ExtractStats)
     rows_written: int = 0
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished_at: datetime | None = None
     seconds: float = 0.0
     error: str | None = None
     expected: bool = True
@@ -74,7 +85,9 @@ def pipeline_for(source_name: str, duckdb_path: Path) -> dlt.Pipeline:
     )
 
 
-def load_source(source_name: str, duckdb_path: Path, **source_args: Any) -> SourceLoad:
+def load_source(
+    source_name: str, duckdb_path: Path, run_id: str | None = None, **source_args: Any
+) -> SourceLoad:
     """Extracts one source incrementally and merges it into its raw dataset.
 
     Expected failures (bad key, API errors, unreachable host, missing config) are caught and
@@ -83,11 +96,13 @@ def load_source(source_name: str, duckdb_path: Path, **source_args: Any) -> Sour
     Args:
         source_name: `levcapital` or `sprintmode`.
         duckdb_path: absolute path of the DuckDB file.
+        run_id: identifies the run in `analytics.pipeline_runs`; one is made when None.
         **source_args: explicit source arguments (base_url, api_key, ...) that take
             precedence over dlt's config and secrets resolution.
     """
-    result = SourceLoad(source_name)
+    result = SourceLoad(source_name, run_id=run_id or uuid.uuid4().hex)
     started = time.perf_counter()
+    pipeline = None
     try:
         pipeline = pipeline_for(source_name, duckdb_path)
         if pipeline.has_pending_data:
@@ -95,13 +110,13 @@ def load_source(source_name: str, duckdb_path: Path, **source_args: Any) -> Sour
             # only finish those and skip the new extract, so finish them first, then extract.
             pipeline.run()
         # Config and secrets resolve here, before any request: a missing key fails at once.
-        source = SOURCES[source_name](
-            known=read_known_contacts(pipeline), stats=result.stats, **source_args
-        )
-        pipeline.run(source, loader_file_format="parquet")
-        normalize_info = pipeline.last_trace.last_normalize_info
-        if normalize_info is not None:
-            result.rows_written = normalize_info.row_counts.get("contacts", 0)
+        known = read_known_contacts(pipeline)
+        source = SOURCES[source_name](known=known, stats=result.stats, **source_args)
+        load_info = pipeline.run(source, loader_file_format="parquet")
+        written = written_ids(pipeline, load_info.loads_ids)
+        result.rows_written = len(written)
+        result.rows_updated = len(written & (known.live_ids | known.deleted_ids))
+        result.rows_inserted = result.rows_written - result.rows_updated
     except Exception as error:
         # Any failure stays inside its source so the other one still loads; the CLI shows
         # a traceback for the unexpected ones.
@@ -110,7 +125,18 @@ def load_source(source_name: str, duckdb_path: Path, **source_args: Any) -> Sour
         result.expected = expected_cause is not None
         result.exception = error
     result.seconds = time.perf_counter() - started
+    result.finished_at = datetime.now(UTC)
+    if pipeline is not None:
+        _record(pipeline, result)
     return result
+
+
+def _record(pipeline: dlt.Pipeline, result: SourceLoad) -> None:
+    """Writes the run history; a failure to do so must not hide the load's own outcome."""
+    try:
+        record_run(pipeline, result)
+    except Exception as error:
+        logger.warning("%s: could not record the run in %s: %s", result.source, RUNS_TABLE, error)
 
 
 def load_sources(
@@ -118,9 +144,27 @@ def load_sources(
     source_names: Iterable[str] = tuple(SOURCES),
     source_args: dict[str, dict[str, Any]] | None = None,
 ) -> list[SourceLoad]:
-    """Loads the sources one after another (DuckDB allows a single writer)."""
+    """Loads the sources one after another (DuckDB allows a single writer), as one run."""
     source_args = source_args or {}
-    return [load_source(name, duckdb_path, **source_args.get(name, {})) for name in source_names]
+    run_id = uuid.uuid4().hex
+    return [
+        load_source(name, duckdb_path, run_id, **source_args.get(name, {})) for name in source_names
+    ]
+
+
+def written_ids(pipeline: dlt.Pipeline, load_ids: Iterable[str]) -> set[Any]:
+    """The ids of the contacts that these loads wrote."""
+    load_ids = list(load_ids)
+    if not load_ids:
+        return set()
+    placeholders = ", ".join(["%s"] * len(load_ids))
+    with pipeline.sql_client() as client:
+        rows = client.execute_sql(
+            f"select id from {pipeline.dataset_name}.contacts "
+            f"where _dlt_load_id in ({placeholders})",
+            *load_ids,
+        )
+    return {row[0] for row in rows or []}
 
 
 def read_known_contacts(pipeline: dlt.Pipeline) -> KnownContacts:

@@ -189,3 +189,41 @@ def test_sprintmode_iso_timestamps_mean_the_same_instant(tmp_path, timestamp_for
         ).fetchone()
     assert load.error is None
     assert row == (datetime(2026, 1, 10, 8, 0, tzinfo=UTC),)
+
+
+def test_each_run_is_recorded_per_source_with_its_counts(
+    duckdb_path, source_args, levcapital_sim, sprintmode_sim, query
+):
+    first = load_sources(duckdb_path, source_args=source_args)
+    levcapital_sim.store.update(78, {"title": "Executive Vice President"})
+    sprintmode_sim.store.delete("ct_a1b2c3d4")
+    second = load_sources(duckdb_path, source_args=source_args)
+
+    runs = query(
+        "select run_id, source_system, status, error, pages, contacts_seen, rows_inserted, "
+        "rows_updated, rows_marked_deleted from analytics.pipeline_runs "
+        "order by started_at"
+    )
+    connected = len(levcapital_sim.store.list_all())
+    assert [row[1:] for row in runs] == [
+        ("levcapital", "succeeded", None, 2, connected, connected, 0, 0),
+        ("sprintmode", "succeeded", None, 3, 300, 300, 0, 0),
+        ("levcapital", "succeeded", None, 2, connected, 0, 1, 0),
+        ("sprintmode", "succeeded", None, 3, 299, 0, 0, 1),
+    ]
+    assert runs[0][0] == runs[1][0] == first[0].run_id != runs[2][0] == second[1].run_id
+
+
+def test_a_failed_run_is_recorded_with_its_one_line_cause(duckdb_path, source_args, query):
+    load_source("sprintmode", duckdb_path, **source_args["sprintmode"] | {"api_key": "wrong"})
+
+    assert query(
+        "select source_system, status, error, rows_inserted from analytics.pipeline_runs"
+    ) == [
+        (
+            "sprintmode",
+            "failed",
+            "authentication failed (401: Invalid or missing API key)",
+            0,
+        )
+    ]
