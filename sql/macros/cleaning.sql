@@ -71,14 +71,15 @@
 {%- endmacro %}
 
 
-{% macro to_utc_timestamp(column) -%}
+{% macro to_utc_timestamp(column, strict=true) -%}
     {#-
         A timestamptz for the instant the API meant. Accepts a timestamptz, or a string in
         ISO 8601 with `Z` or an offset, or `YYYY-MM-DD HH:MM:SS`, which is read in the session's
         time zone: the profile sets it to UTC. Going through varchar makes both input types
         take the same path; a timestamptz renders with its offset, so nothing is lost.
+        A string that is not a timestamp is an error, or null when `strict` is false.
     -#}
-    cast({{ clean_string(column) }} as timestamptz)
+    {{ "cast" if strict else "try_cast" }}({{ clean_string(column) }} as timestamptz)
 {%- endmacro %}
 
 

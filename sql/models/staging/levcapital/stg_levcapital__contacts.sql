@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('levcapital', 'contacts') }}
+    select * from {{ source_or_empty('levcapital', 'contacts') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('sprintmode', 'contacts') }}
+    select * from {{ source_or_empty('sprintmode', 'contacts') }}
 
 ),
 
