@@ -62,8 +62,10 @@ PEOPLE_COLUMNS = [
     ("source_systems", "VARCHAR[]"),
     ("contact_keys", "VARCHAR[]"),
     ("n_contacts", "BIGINT"),
+    ("n_live_contacts", "BIGINT"),
     ("in_levcapital", "BOOLEAN"),
     ("in_sprintmode", "BOOLEAN"),
+    ("is_deleted", "BOOLEAN"),
     ("first_created_at", "TIMESTAMP WITH TIME ZONE"),
     ("last_updated_at", "TIMESTAMP WITH TIME ZONE"),
 ]

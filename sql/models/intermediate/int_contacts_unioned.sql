@@ -116,7 +116,7 @@ keyed as (
 
     select
         -- ids
-        source_system || ':' || source_contact_id as contact_key,
+        {{ contact_key('source_system', 'source_contact_id') }} as contact_key,
         source_system,
         source_contact_id,
         -- Contacts that share a normalized email are one person, in one system or across
@@ -126,7 +126,7 @@ keyed as (
             md5(
                 coalesce(
                     'email:' || email,
-                    'contact:' || source_system || ':' || source_contact_id
+                    'contact:' || {{ contact_key('source_system', 'source_contact_id') }}
                 )
             ),
             16

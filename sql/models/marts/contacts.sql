@@ -2,7 +2,7 @@ with
 
 contacts as (
 
-    select * from {{ ref('int_contacts_unioned') }}
+    select * from {{ ref('int_contacts_marked_deleted') }}
 
 ),
 
@@ -48,9 +48,8 @@ final as (
         updated_at,
 
         -- metadata
-        -- Deletions are not tracked yet: every contact the APIs listed is live.
-        false as is_deleted,
-        cast(null as timestamptz) as deleted_at,
+        is_deleted,
+        deleted_at,
         loaded_at
 
     from contacts

@@ -1,0 +1,28 @@
+with
+
+source as (
+
+    select * from {{ source_or_empty('sprintmode', 'contact_deletions') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ contact_key("'sprintmode'", 'cast(id as varchar)') }} as contact_key,
+
+        -- timestamps
+        {{ to_utc_timestamp('deleted_at') }} as deleted_at
+
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final
