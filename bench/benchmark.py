@@ -122,13 +122,14 @@ def run_suite(n: int, workdir: Path) -> list[Measure]:
         for latency, suffix in ((0.0, ""), (LATENCY, "'")):
             sims.set_latency(latency)
             tag = f" ({latency * 1000:.0f} ms latency)" if latency else ""
-            elt_db = workdir / f"elt{suffix or '_'}.duckdb"
+            name = "latency" if latency else "plain"
+            elt_db = workdir / f"elt_{name}.duckdb"
             floor = run(f"a{suffix}", f"fetch-only floor{tag}", python_script("floor.py")
                         + sims.url_args(), None)  # fmt: skip
-            baseline_db = workdir / f"baseline{suffix or '_'}.duckdb"
+            baseline_db = workdir / f"baseline_{name}.duckdb"
             run(f"b{suffix}", f"plain dlt pipeline{tag}", python_script("baseline.py")
                 + sims.url_args() + ["--duckdb", str(baseline_db),
-                                     "--pipelines-dir", str(workdir / f"baseline{suffix}.dlt")],
+                                     "--pipelines-dir", str(workdir / f"baseline_{name}.dlt")],
                 floor)  # fmt: skip
             full_target = "≤ 0.6× sequential floor" if latency else "≤ 1.5× floor, ≤ 300 MB"
             run(f"c{suffix}", f"contacts-elt load, full{tag}",

@@ -1,5 +1,7 @@
 """Where contacts-elt keeps its files: the project, the DuckDB file and dlt's working state."""
 
+import hashlib
+import re
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -29,4 +31,10 @@ def pipelines_dir_for(duckdb_path: Path) -> Path:
     working state next to the file it belongs to makes that impossible; the authoritative
     state is still the copy dlt commits into the DuckDB file itself.
     """
-    return duckdb_path.with_name(duckdb_path.name + ".dlt")
+    name = duckdb_path.name
+    safe = re.sub(r"[^\w.-]", "_", name)
+    if safe != name:
+        # dlt writes these paths into DuckDB's SQL unescaped (read_parquet('...')): a quote
+        # in them breaks the load. A digest keeps distinct names distinct.
+        safe += "-" + hashlib.sha1(name.encode()).hexdigest()[:8]
+    return duckdb_path.with_name(safe + ".dlt")

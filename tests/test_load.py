@@ -227,3 +227,12 @@ def test_a_failed_run_is_recorded_with_its_one_line_cause(duckdb_path, source_ar
             0,
         )
     ]
+
+
+def test_a_quote_in_the_duckdb_file_name_does_not_break_the_load(tmp_path, source_args):
+    path = tmp_path / "o'brien.duckdb"
+
+    load = load_source("sprintmode", path, **source_args["sprintmode"])
+
+    assert (load.error, load.rows_written) == (None, 300)
+    assert pipelines_dir_for(path).name.startswith("o_brien.duckdb-")
