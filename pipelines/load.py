@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.configuration.exceptions import (
+    ConfigFieldMissingException,
+    ConfigValueCannotBeCoercedException,
+)
 from dlt.extract.source import DltSource
 from requests import RequestException
 
@@ -209,6 +212,14 @@ def describe_failure(source_name: str, error: BaseException) -> str | None:
             return (
                 f"missing configuration {missing}: set {env_names} "
                 f"or {missing} under [sources.{source_name}] in .dlt/secrets.toml"
+            )
+        if isinstance(cause, ConfigValueCannotBeCoercedException):
+            # A typo in config.toml or an env var; the value itself is not repeated, as the
+            # field could be a secret.
+            expected = getattr(cause.hint, "__name__", str(cause.hint))
+            return (
+                f"invalid configuration {cause.field_name}: expected {expected}; check the "
+                f"SOURCES__*__{cause.field_name.upper()} environment variables and .dlt/config.toml"
             )
         if isinstance(cause, RequestException):
             return f"request failed ({type(cause).__name__}: {_first_line(cause)})"
