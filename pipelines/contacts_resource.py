@@ -14,6 +14,8 @@ from dlt.common.configuration.specs import BaseConfiguration
 from dlt.common.schema.utils import new_table
 from dlt.extract.resource import DltResource
 
+from pipelines.page_fetching import prefetched
+
 logger = logging.getLogger(__name__)
 
 CURSOR_FIELD = "updated_at"
@@ -32,14 +34,18 @@ class SyncPolicy(BaseConfiguration):
     contacts a shifting listing skipped; unchanged ones are still not rewritten."""
     max_listings: int = 3
     """Listings per run when pages shift while we read them (contacts created or deleted)."""
+    prefetch_pages: int = 4
+    """Pages fetched ahead of the pipeline in a background thread; 0 fetches inline."""
 
 
 @dataclass
 class Page:
-    """One page of a listing and the total the API reported with it."""
+    """One page of a listing and what the API reported with it."""
 
     contacts: list[dict[str, Any]]
     total: int | None
+    has_more: bool | None = None
+    limit: int | None = None
 
 
 @dataclass
@@ -242,7 +248,8 @@ def contacts_resource(
         for _ in range(max(1, policy.max_listings)):
             listing = Listing()
             stats.listings += 1
-            for page in api.list_pages():
+            # Pages are fetched in a thread of their own while dlt processes earlier ones.
+            for page in prefetched(api.list_pages(), depth=policy.prefetch_pages):
                 stats.pages += 1
                 stats.contacts_seen += len(page.contacts)
                 listing.add(page)
