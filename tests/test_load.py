@@ -7,6 +7,7 @@ import duckdb
 import pytest
 
 from pipelines.load import load_source, load_sources
+from pipelines.page_fetching import AdaptiveConcurrency
 from pipelines.paths import pipelines_dir_for
 from pipelines.simulators import SprintModeSimulator
 
@@ -236,3 +237,31 @@ def test_a_quote_in_the_duckdb_file_name_does_not_break_the_load(tmp_path, sourc
 
     assert (load.error, load.rows_written) == (None, 300)
     assert pipelines_dir_for(path).name.startswith("o_brien.duckdb-")
+
+
+@pytest.mark.parametrize(
+    "page_concurrency", [pytest.param(1, id="dlt-paginator"), pytest.param(4, id="fan-out")]
+)
+def test_sprintmode_lists_every_page_once_sequentially_or_fanned_out(
+    duckdb_path, source_args, sprintmode_sim, query, page_concurrency
+):
+    load = load_source(
+        "sprintmode", duckdb_path, **source_args["sprintmode"], page_concurrency=page_concurrency
+    )
+
+    pages = [r.query["page"] for r in sprintmode_sim.requests if r.path == "/api/contacts"]
+    assert sorted(pages) == ["1", "2", "3"]
+    assert (load.error, load.stats.pages, load.rows_written) == (None, 3, 300)
+    assert query("select count(distinct id), count(*) from raw_sprintmode.contacts") == [(300, 300)]
+
+
+def test_a_429_halves_the_fan_out_and_successes_win_it_back():
+    concurrency = AdaptiveConcurrency(8, successes_to_grow=3)
+
+    concurrency.observe(429)
+    concurrency.observe(429)
+    halved = concurrency.current
+    for _ in range(3):
+        concurrency.observe(200)
+
+    assert (halved, concurrency.current) == (2, 3)
