@@ -1,5 +1,6 @@
 """`analytics.pipeline_runs`: one row per run per source, for operators and `status`."""
 
+import threading
 from typing import TYPE_CHECKING
 
 import dlt
@@ -8,6 +9,8 @@ if TYPE_CHECKING:
     from pipelines.load import SourceLoad
 
 RUNS_TABLE = "analytics.pipeline_runs"
+# Sources load side by side; two first runs creating the table at once would conflict.
+_WRITE_LOCK = threading.Lock()
 _CREATE = f"""
 create table if not exists {RUNS_TABLE} (
     run_id varchar not null,
@@ -47,7 +50,7 @@ def record_run(pipeline: dlt.Pipeline, result: "SourceLoad") -> None:
         stats.marked_deleted,
         round(result.seconds, 3),
     )
-    with pipeline.sql_client() as client:
+    with _WRITE_LOCK, pipeline.sql_client() as client:
         client.execute_sql("create schema if not exists analytics")
         client.execute_sql(_CREATE)
         client.execute_sql(
