@@ -1,9 +1,11 @@
 """Transform: `dbt build` of the project in sql/ against the DuckDB file that dlt loaded."""
 
+import json
 import os
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -66,7 +68,7 @@ def dbt_args(command: str = "build", *extra: str) -> list[str]:
     ]
 
 
-def transform(duckdb_path: Path) -> TransformResult:
+def transform(duckdb_path: Path, as_of: datetime | None = None) -> TransformResult:
     """Runs `dbt build` in-process: models, snapshot, data tests and unit tests.
 
     A failing test does not raise: the result is not ok and names it. What dbt built before
@@ -80,6 +82,8 @@ def transform(duckdb_path: Path) -> TransformResult:
 
     Args:
         duckdb_path: the DuckDB file that dlt loaded; made absolute for dbt's profile.
+        as_of: the time the history records for this run (dbt var `as_of`), instead of the
+            clock's; the demo uses it to simulate several nights in a row.
     """
     # Imported here: dbt takes a second to import, and `load` alone does not need it.
     from dbt.cli.main import dbtRunner
@@ -97,6 +101,8 @@ def transform(duckdb_path: Path) -> TransformResult:
     if missing:
         extra_args = ["--exclude-resource-type", "unit_test"]
         notes.append("unit tests not run: they need every raw contacts table to exist")
+    if as_of is not None:
+        extra_args += ["--vars", json.dumps({"as_of": as_of.isoformat()})]
     try:
         outcome = dbtRunner().invoke(dbt_args("build", *extra_args))
     finally:
