@@ -6,6 +6,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from pipelines.paths import DEFAULT_DUCKDB, DEMO_DUCKDB, PROJECT_DIR, resolve_duckdb_path
@@ -16,6 +17,7 @@ EXIT_FAILED = 1
 # EX_TEMPFAIL from sysexits.h: try again later. Schedulers and monitors can tell "skipped
 # because the previous run is still going" from a failure.
 EXIT_RUN_IN_PROGRESS = 75
+DEMO_NIGHTS = 3
 
 
 def _prepare_environment() -> None:
@@ -31,7 +33,9 @@ def _prepare_environment() -> None:
 
 
 def _resolve_duckdb(args: argparse.Namespace) -> Path:
-    path = resolve_duckdb_path(args.duckdb, os.environ.get("CONTACTS_DUCKDB"), args.default_duckdb)
+    # The demo writes only its own database: CONTACTS_DUCKDB names the real one.
+    env_value = None if args.command == "demo" else os.environ.get("CONTACTS_DUCKDB")
+    path = resolve_duckdb_path(args.duckdb, env_value, args.default_duckdb)
     path.parent.mkdir(parents=True, exist_ok=True)
     # dbt's profile and the notebooks read the file from here, so all three agree on it.
     os.environ["CONTACTS_DUCKDB"] = str(path)
@@ -46,23 +50,26 @@ def _report_loads(loads: Sequence, verbose: bool) -> int:
     return EXIT_OK if all(result.ok for result in loads) else EXIT_FAILED
 
 
-def _report_transform(duckdb_path: Path) -> int:
+def _report_transform(duckdb_path: Path, as_of: datetime | None = None) -> int:
     from pipelines.transform import transform
 
-    result = transform(duckdb_path)
+    result = transform(duckdb_path, as_of=as_of)
     print(result.summary_line(), file=sys.stdout if result.ok else sys.stderr)
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
 def _run_nightly(
-    duckdb_path: Path, verbose: bool, source_args: dict[str, dict] | None = None
+    duckdb_path: Path,
+    verbose: bool,
+    source_args: dict[str, dict] | None = None,
+    as_of: datetime | None = None,
 ) -> int:
     """Loads every source, then transforms, even when a source failed: the other one's data
     is still worth building, and dbt works on whatever the raw tables hold."""
     from pipelines.load import load_sources
 
     load_exit = _report_loads(load_sources(duckdb_path, SOURCE_NAMES, source_args), verbose)
-    transform_exit = _report_transform(duckdb_path)
+    transform_exit = _report_transform(duckdb_path, as_of)
     return max(load_exit, transform_exit)
 
 
@@ -82,13 +89,23 @@ def cmd_run(args: argparse.Namespace, duckdb_path: Path) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, duckdb_path: Path) -> int:
-    from pipelines.demo import print_demo_summary, running_simulators
+    from pipelines import demo
 
-    with running_simulators(n_contacts=args.contacts, seed=args.seed) as source_args:
-        exit_code = _run_nightly(duckdb_path, args.verbose, source_args)
-    if exit_code == EXIT_OK:
-        print_demo_summary(duckdb_path)
-    return exit_code
+    try:
+        demo.start_fresh(duckdb_path)
+    except demo.DemoRefused as refused:
+        print(f"demo: {refused}", file=sys.stderr)
+        return EXIT_FAILED
+    with demo.running_simulators(n_contacts=args.contacts, seed=args.seed) as apis:
+        for night in demo.demo_nights(apis, args.nights, seed=args.seed):
+            print(night.heading())
+            exit_code = _run_nightly(duckdb_path, args.verbose, apis.source_args, night.as_of)
+            if exit_code != EXIT_OK:
+                return exit_code
+            demo.record_night(duckdb_path, night)
+    counts = demo.demo_table_counts(duckdb_path)
+    print("\n".join(demo.demo_summary_lines(duckdb_path, counts)))
+    return EXIT_OK
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -132,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--contacts", type=int, default=2_000, help="contacts per API")
     demo.add_argument("--seed", type=int, default=42, help="seed of the generated data")
+    demo.add_argument(
+        "--nights",
+        type=_positive,
+        default=DEMO_NIGHTS,
+        help=f"nightly runs to simulate, one day apart, with changes between them "
+        f"(default {DEMO_NIGHTS})",
+    )
 
     simulate = commands.add_parser(
         "simulate",
@@ -142,6 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, default=42, help="seed of the generated data")
     simulate.set_defaults(handler=cmd_simulate, verbose=False, writes=False)
     return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

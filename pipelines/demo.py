@@ -1,49 +1,330 @@
-"""The demo: the whole pipeline against local API simulators, and `simulate` for people."""
+"""The demo: several nights of the pipeline against local API simulators, and `simulate`."""
 
 import contextlib
+import random
+import shutil
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from pipelines.simulators import LevCapitalSimulator, SprintModeSimulator
+from pipelines.paths import DEMO_DUCKDB, pipelines_dir_for
+from pipelines.simulators import Clock, LevCapitalSimulator, SprintModeSimulator
+from pipelines.simulators.clock import GENERATED_DATA_END
+from pipelines.simulators.data import levcapital as levcapital_data
+from pipelines.simulators.data import sprintmode as sprintmode_data
+from pipelines.simulators.data.people import PERSONAL_DOMAINS, email_address, names, pick
+from pipelines.simulators.levcapital import CONTACT_TYPES as LEVCAPITAL_CONTACT_TYPES
 
 DEMO_LEVCAPITAL_KEY = "demo-levcapital-key"
 DEMO_SPRINTMODE_KEY = "demo-sprintmode-key"
+# Between two nights, about this share of each API's listed contacts is updated, created and
+# deleted (times a factor from 0.5 to 1.5 that varies by night), and at least one of each.
+UPDATE_SHARE = 0.02
+CREATE_SHARE = 0.005
+DELETE_SHARE = 0.005
+NIGHTLY_RUN_AT = time(2, 0)
+# The day's changes are stamped this long before the night's run: during the working day.
+CHANGES_BEFORE_RUN = timedelta(hours=12)
+# In the main schema: a schema named `demo` would clash with a file named demo.duckdb.
+CHANGES_TABLE = "demo_changes"
+SUMMARY_TABLES = (
+    "raw_levcapital.contacts",
+    "raw_sprintmode.contacts",
+    "analytics.people",
+    "analytics.contacts_history",
+)
 EXAMPLE_QUERY = (
     "select source_system, contact_type, count(*) as contacts from analytics.contacts "
     "group by all order by all"
 )
 
 
-@contextmanager
-def running_simulators(n_contacts: int, seed: int) -> Iterator[dict[str, dict[str, Any]]]:
-    """Serves both simulators on free loopback ports; yields the source arguments for them."""
-    with (
-        LevCapitalSimulator(n_contacts=n_contacts, seed=seed, api_key=DEMO_LEVCAPITAL_KEY) as lev,
-        SprintModeSimulator(n_contacts=n_contacts, seed=seed, api_key=DEMO_SPRINTMODE_KEY) as sm,
-    ):
-        yield {
-            "levcapital": {"base_url": lev.base_url, "api_key": DEMO_LEVCAPITAL_KEY},
-            "sprintmode": {"base_url": sm.base_url, "api_key": DEMO_SPRINTMODE_KEY},
+class DemoRefused(Exception):
+    """The demo would replace a database that a demo did not make."""
+
+
+@dataclass
+class DemoApis:
+    """Both simulators, on one clock that the demo moves from night to night."""
+
+    levcapital: LevCapitalSimulator
+    sprintmode: SprintModeSimulator
+    clock: Clock
+
+    @property
+    def source_args(self) -> dict[str, dict[str, Any]]:
+        """The source arguments that point the pipeline at the simulators."""
+        return {
+            "levcapital": {"base_url": self.levcapital.base_url, "api_key": DEMO_LEVCAPITAL_KEY},
+            "sprintmode": {"base_url": self.sprintmode.base_url, "api_key": DEMO_SPRINTMODE_KEY},
         }
 
 
-def print_demo_summary(duckdb_path: Path) -> None:
-    """Where the data is, how much of it, and a query to try."""
+@dataclass
+class ApiChanges:
+    """What the demo changed in one API during the day before a night's run."""
+
+    source: str
+    updated: int = 0
+    created: int = 0
+    deleted: int = 0
+
+    def describe(self) -> str:
+        return (
+            f"{self.source} {self.updated} updated, {self.created} created, {self.deleted} deleted"
+        )
+
+
+@dataclass
+class Night:
+    """One simulated night: the run's time and what changed in the APIs since the last one."""
+
+    number: int
+    nights: int
+    as_of: datetime
+    changes: list[ApiChanges] = field(default_factory=list)
+
+    def heading(self) -> str:
+        """The line the demo prints before the night's run."""
+        what = "; ".join(c.describe() for c in self.changes) if self.changes else "first load"
+        return f"night {self.number} of {self.nights}, {self.as_of:%Y-%m-%d %H:%M} UTC: {what}"
+
+
+@contextmanager
+def running_simulators(n_contacts: int, seed: int) -> Iterator[DemoApis]:
+    """Serves both simulators on free loopback ports, sharing one clock."""
+    clock = Clock()
+    with (
+        LevCapitalSimulator(
+            n_contacts=n_contacts, seed=seed, api_key=DEMO_LEVCAPITAL_KEY, clock=clock
+        ) as lev,
+        SprintModeSimulator(
+            n_contacts=n_contacts, seed=seed, api_key=DEMO_SPRINTMODE_KEY, clock=clock
+        ) as sm,
+    ):
+        yield DemoApis(levcapital=lev, sprintmode=sm, clock=clock)
+
+
+def night_times(nights: int, now: datetime) -> list[datetime]:
+    """One run a night at NIGHTLY_RUN_AT UTC, the last one the latest before `now`.
+
+    The first night is never earlier than a day after the generated data ends, so every
+    change the demo makes is newer than the generated data, as changes on a real API are.
+    """
+    last = datetime.combine(now.astimezone(UTC).date(), NIGHTLY_RUN_AT, tzinfo=UTC)
+    if last > now:
+        last -= timedelta(days=1)
+    first = max(last - timedelta(days=nights - 1), GENERATED_DATA_END + timedelta(days=1))
+    return [first + timedelta(days=number) for number in range(nights)]
+
+
+def demo_nights(
+    apis: DemoApis, nights: int, seed: int, now: datetime | None = None
+) -> Iterator[Night]:
+    """Yields each night before its run, after changing the APIs as a day of work would.
+
+    Before every night but the first, the clock is set to the day before the run, and some
+    contacts of each API are updated, created and deleted; which ones and how depends only
+    on `seed` and the night, so the same arguments give the same history. During the run,
+    the clock reads the night's time.
+    """
+    for number, as_of in enumerate(night_times(nights, now or datetime.now(UTC)), start=1):
+        night = Night(number=number, nights=nights, as_of=as_of)
+        if number > 1:
+            apis.clock.freeze(as_of - CHANGES_BEFORE_RUN)
+            rng = random.Random(f"contacts-elt demo:{seed}:night {number}")
+            night.changes = [
+                change_levcapital(apis.levcapital, apis.sprintmode, rng),
+                change_sprintmode(apis.sprintmode, rng),
+            ]
+        apis.clock.freeze(as_of)
+        yield night
+
+
+def _change_counts(rng: random.Random, listed: int) -> tuple[int, int, int]:
+    factor = rng.uniform(0.5, 1.5)
+    return tuple(  # type: ignore[return-value]
+        max(1, round(listed * share * factor))
+        for share in (UPDATE_SHARE, CREATE_SHARE, DELETE_SHARE)
+    )
+
+
+def _typo(email: str) -> str:
+    """The address without its top-level domain, as a hurried typist leaves it."""
+    local, _, domain = email.strip().partition("@")
+    return f"{local}@{domain.split('.')[0]}"
+
+
+def change_levcapital(
+    lev: LevCapitalSimulator, sm: SprintModeSimulator, rng: random.Random
+) -> ApiChanges:
+    """A day at LevCapital: new titles and departments, one mistyped email, SprintMode people
+    added as new connected contacts, and some contacts disconnected (LevCapital's delete)."""
+    store = lev.store
+    listed = store.list_all()
+    changes = ApiChanges("levcapital")
+    n_updates, n_creates, n_deletes = _change_counts(rng, len(listed))
+    picked = rng.sample(listed, min(len(listed), n_updates + n_deletes))
+    for position, contact in enumerate(picked[:n_updates]):
+        if position == 0 and contact["email"]:
+            update = {"email": _typo(contact["email"])}
+        elif rng.random() < 0.6:
+            titles = [t for t in levcapital_data.TITLES if t != contact["title"]]
+            update = {"title": pick(rng, titles)}
+        else:
+            departments = [d for d in levcapital_data.DEPARTMENTS if d != contact["department"]]
+            update = {"department": pick(rng, departments)}
+        store.update(contact["id"], update)
+        changes.updated += 1
+    for contact in picked[n_updates:]:
+        store.delete(contact["id"])
+        changes.deleted += 1
+    known_emails = {(c["email"] or "").strip().lower() for c in listed}
+    candidates = [
+        c
+        for c in sm.store.list_all()
+        if c["email"] and c["email"].strip().lower() not in known_emails and c["first_name"]
+    ]
+    for person in rng.sample(candidates, min(len(candidates), n_creates)):
+        created = store.create(
+            {
+                "contact_type": pick(rng, LEVCAPITAL_CONTACT_TYPES),
+                "company_id": 1,
+                "first_name": person["first_name"],
+                "last_name": person["last_name"],
+                "email": person["email"].strip().lower(),
+                "title": pick(rng, levcapital_data.TITLES),
+            }
+        )
+        # A new LevCapital contact is not connected, and only connected ones are listed.
+        store.set_connected(created["id"], True)
+        changes.created += 1
+    return changes
+
+
+def change_sprintmode(sm: SprintModeSimulator, rng: random.Random) -> ApiChanges:
+    """A day at SprintMode: new titles, contacts moving on to another type, one mistyped
+    email, new leads from the website, and some contacts deleted."""
+    store = sm.store
+    listed = store.list_all()
+    changes = ApiChanges("sprintmode")
+    n_updates, n_creates, n_deletes = _change_counts(rng, len(listed))
+    picked = rng.sample(listed, min(len(listed), n_updates + n_deletes))
+    for position, contact in enumerate(picked[:n_updates]):
+        if position == 0 and contact["email"]:
+            update = {"email": _typo(contact["email"])}
+        elif rng.random() < 0.6:
+            titles = [t for t in sprintmode_data.TITLES if t != contact["title"]]
+            update = {"title": pick(rng, titles)}
+        else:
+            types = sorted(set(sprintmode_data.CONTACT_TYPES) - {contact["contact_type"]})
+            update = {"contact_type": pick(rng, types)}
+        store.update(contact["id"], update)
+        changes.updated += 1
+    for contact in picked[n_updates:]:
+        store.delete(contact["id"])
+        changes.deleted += 1
+    for _ in range(n_creates):
+        first, last, first_slug, last_slug = names(rng)
+        store.create(
+            {
+                "first_name": first,
+                "last_name": last,
+                "email": email_address(rng, first_slug, last_slug, pick(rng, PERSONAL_DOMAINS)),
+                "title": pick(rng, sprintmode_data.TITLES),
+                "contact_type": "lead",
+                "source": "website",
+            }
+        )
+        changes.created += 1
+    return changes
+
+
+def start_fresh(duckdb_path: Path) -> None:
+    """Deletes the previous demo's database and dlt's working state for it.
+
+    Each demo starts empty, so that its history holds exactly its own nights. It only ever
+    deletes the default demo database or one that a demo made (it has a `demo_changes` table).
+
+    Raises:
+        DemoRefused: the file exists and a demo did not make it.
+    """
+    if duckdb_path.exists() and duckdb_path != DEMO_DUCKDB and not is_demo_database(duckdb_path):
+        raise DemoRefused(
+            f"{duckdb_path} exists and is not a demo database; the demo starts from an empty "
+            "database, so give it a new --duckdb path"
+        )
+    duckdb_path.unlink(missing_ok=True)
+    duckdb_path.with_name(duckdb_path.name + ".wal").unlink(missing_ok=True)
+    working = pipelines_dir_for(duckdb_path)
+    if working.is_dir():
+        for child in working.iterdir():
+            # The run lock is held by this very run; the pipelines' state must go.
+            if child.name == "run.lock":
+                continue
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+
+
+def is_demo_database(duckdb_path: Path) -> bool:
+    """Whether a demo made this DuckDB file."""
+    try:
+        with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+            (found,) = connection.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'main' and table_name = ?",
+                [CHANGES_TABLE],
+            ).fetchone()
+    except duckdb.Error:
+        return False
+    return found > 0
+
+
+def record_night(duckdb_path: Path, night: Night) -> None:
+    """Writes what the demo changed before this night into `demo_changes`, for checking the
+    history against it; its presence also marks the file as a demo database."""
+    rows = [
+        (night.number, night.as_of, c.source, c.updated, c.created, c.deleted)
+        for c in night.changes or [ApiChanges("levcapital"), ApiChanges("sprintmode")]
+    ]
+    with duckdb.connect(str(duckdb_path)) as connection:
+        connection.execute(
+            f"create table if not exists {CHANGES_TABLE} (night integer, as_of timestamptz, "
+            "source_system varchar, updated integer, created integer, deleted integer)"
+        )
+        connection.executemany(f"insert into {CHANGES_TABLE} values (?, ?, ?, ?, ?, ?)", rows)
+
+
+def demo_table_counts(duckdb_path: Path) -> dict[str, int]:
+    """The rows of the tables the demo's summary shows."""
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        for table in ("raw_levcapital.contacts", "raw_sprintmode.contacts", "analytics.people"):
-            (count,) = connection.execute(f"select count(*) from {table}").fetchone()
-            print(f"{table}: {count:,} rows")
-    print(f"Database: {duckdb_path}")
-    print("Try:")
+        return {
+            table: connection.execute(f"select count(*) from {table}").fetchone()[0]
+            for table in SUMMARY_TABLES
+        }
+
+
+def demo_summary_lines(duckdb_path: Path, counts: dict[str, int]) -> list[str]:
+    """Where the data is, how much of it, and what to try next."""
     snippet = f"import duckdb; duckdb.connect('{duckdb_path}', read_only=True)"
-    print(f"  .venv/bin/python -c \"{snippet}.sql('{EXAMPLE_QUERY}').show()\"")
+    return [
+        *(f"{table}: {count:,} rows" for table, count in counts.items()),
+        f"Database: {duckdb_path}",
+        "Try:",
+        f"  .venv/bin/python -c \"{snippet}.sql('{EXAMPLE_QUERY}').show()\"",
+        f"  .venv/bin/contacts-elt status --duckdb {duckdb_path}",
+        "  make notebook",
+    ]
 
 
 def serve_simulators(port: int, n_contacts: int, seed: int) -> int:

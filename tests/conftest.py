@@ -1,7 +1,10 @@
 """Shared fixtures: API simulators on loopback and a DuckDB file in a temporary directory."""
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +79,52 @@ def query(duckdb_path: Path) -> Callable[..., list[tuple[Any, ...]]]:
             return connection.execute(sql, list(params)).fetchall()
 
     return run
+
+
+# The tests of the demo, `status` and the notebooks share one demo run.
+
+CONTACTS_ELT = str(Path(sys.executable).with_name("contacts-elt"))
+DEMO_CONTACTS = 300
+DEMO_NIGHTS = 3
+
+
+@dataclass
+class DemoRun:
+    """One `contacts-elt demo` run: its database, what it printed, and where it ran."""
+
+    duckdb_path: Path
+    result: subprocess.CompletedProcess
+    directory: Path
+    contacts: int
+    nights: int
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """Runs `contacts-elt demo` once per session, as a person would, into a temporary file.
+
+    CONTACTS_DUCKDB names another file: the demo must leave it alone. Tests read the
+    database and must not change it; copy it first to do so.
+    """
+    directory = tmp_path_factory.mktemp("demo")
+    duckdb_path = directory / "demo.duckdb"
+    env = {"PATH": "/usr/bin:/bin", "CONTACTS_DUCKDB": str(directory / "real.duckdb")}
+    result = subprocess.run(
+        [
+            *(CONTACTS_ELT, "demo", "--duckdb", str(duckdb_path)),
+            *("--contacts", str(DEMO_CONTACTS), "--nights", str(DEMO_NIGHTS)),
+        ],
+        env=env,
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return DemoRun(
+        duckdb_path=duckdb_path,
+        result=result,
+        directory=directory,
+        contacts=DEMO_CONTACTS,
+        nights=DEMO_NIGHTS,
+    )

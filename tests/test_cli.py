@@ -124,25 +124,3 @@ def test_unknown_host_fails_cleanly(command, tmp_path):
         assert len(lines) == 2
     assert "request failed (ConnectionError" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def test_demo_writes_its_own_database_and_prints_a_summary(tmp_path):
-    demo_db = tmp_path / "demo.duckdb"
-
-    result = contacts_elt(
-        "demo",
-        "--duckdb",
-        str(demo_db),
-        "--contacts",
-        "150",
-        env={"PATH": "/usr/bin"},
-        cwd=tmp_path,
-    )
-
-    assert result.returncode == 0, result.stderr
-    assert f"Database: {demo_db}" in result.stdout
-    assert "raw_sprintmode.contacts: 150 rows" in result.stdout
-    assert "dbt build: ok" in result.stdout
-    assert count(demo_db, "raw_sprintmode.contacts") == 150
-    raw_rows = count(demo_db, "raw_levcapital.contacts") + 150
-    assert count(demo_db, "analytics.contacts") == raw_rows
