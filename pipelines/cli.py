@@ -108,6 +108,13 @@ def cmd_demo(args: argparse.Namespace, duckdb_path: Path) -> int:
     return EXIT_OK
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from pipelines.status import report_status
+
+    path = resolve_duckdb_path(args.duckdb, os.environ.get("CONTACTS_DUCKDB"), DEFAULT_DUCKDB)
+    return report_status(path, max_age_hours=args.max_age, as_json=args.json)
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from pipelines.demo import serve_simulators
 
@@ -165,6 +172,28 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--contacts", type=int, default=2_000, help="contacts per API")
     simulate.add_argument("--seed", type=int, default=42, help="seed of the generated data")
     simulate.set_defaults(handler=cmd_simulate, verbose=False, writes=False)
+
+    status = commands.add_parser(
+        "status",
+        help="last run, cursor, rows and freshness per source; exits 1 when unhealthy",
+        description="Reports the last run per source, the incremental cursor per source, the "
+        "rows per table and the freshness of the data. Exits 0 when every source's last run "
+        "succeeded (and its data is younger than --max-age), 1 when not, and 75 when a run "
+        "holds the database. Opens the database read-only.",
+    )
+    status.add_argument(
+        "--duckdb",
+        metavar="PATH",
+        help="DuckDB file (default: $CONTACTS_DUCKDB, else data/contacts.duckdb in the project)",
+    )
+    status.add_argument(
+        "--max-age",
+        type=float,
+        metavar="HOURS",
+        help="fail when a source's last successful load is older than this",
+    )
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    status.set_defaults(handler=cmd_status, verbose=False, writes=False)
     return parser
 
 
