@@ -1,14 +1,13 @@
 """The `contacts-elt` command: load, transform, run, demo, simulate and status."""
 
 import argparse
-import logging
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from pipelines import logs
 from pipelines.paths import DEFAULT_DUCKDB, DEMO_DUCKDB, PROJECT_DIR, resolve_duckdb_path
 
 SOURCE_NAMES = ("levcapital", "sprintmode")
@@ -44,9 +43,25 @@ def _resolve_duckdb(args: argparse.Namespace) -> Path:
 
 def _report_loads(loads: Sequence, verbose: bool) -> int:
     for result in loads:
-        print(result.summary_line(), file=sys.stdout if result.ok else sys.stderr)
-        if result.exception is not None and (verbose or not result.expected):
-            traceback.print_exception(result.exception, file=sys.stderr)
+        stats = result.stats
+        logs.emit(
+            "source_loaded" if result.ok else "source_failed",
+            result.summary_line(),
+            level="info" if result.ok else "error",
+            source=result.source,
+            exception=result.exception,
+            show_traceback=result.exception is not None and (verbose or not result.expected),
+            run_id=result.run_id,
+            status="succeeded" if result.ok else "failed",
+            pages=stats.pages,
+            contacts_seen=stats.contacts_seen,
+            rows_written=result.rows_written,
+            rows_inserted=result.rows_inserted,
+            rows_updated=result.rows_updated,
+            rows_marked_deleted=stats.marked_deleted,
+            seconds=round(result.seconds, 3),
+            **({"error": result.error} if result.error else {}),
+        )
     return EXIT_OK if all(result.ok for result in loads) else EXIT_FAILED
 
 
@@ -54,7 +69,17 @@ def _report_transform(duckdb_path: Path, as_of: datetime | None = None) -> int:
     from pipelines.transform import transform
 
     result = transform(duckdb_path, as_of=as_of)
-    print(result.summary_line(), file=sys.stdout if result.ok else sys.stderr)
+    logs.emit(
+        "transform_finished" if result.ok else "transform_failed",
+        result.summary_line(),
+        level="info" if result.ok else "error",
+        source="dbt",
+        status="succeeded" if result.ok else "failed",
+        seconds=round(result.seconds, 3),
+        failures=result.failures,
+        skipped=result.skipped,
+        notes=getattr(result, "notes", []),
+    )
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
@@ -94,17 +119,27 @@ def cmd_demo(args: argparse.Namespace, duckdb_path: Path) -> int:
     try:
         demo.start_fresh(duckdb_path)
     except demo.DemoRefused as refused:
-        print(f"demo: {refused}", file=sys.stderr)
+        logs.emit("demo_refused", f"demo: {refused}", level="error")
         return EXIT_FAILED
     with demo.running_simulators(n_contacts=args.contacts, seed=args.seed) as apis:
         for night in demo.demo_nights(apis, args.nights, seed=args.seed):
-            print(night.heading())
+            logs.emit(
+                "demo_night",
+                night.heading(),
+                night=night.number,
+                nights=night.nights,
+                as_of=night.as_of.isoformat(),
+                changes=[vars(changes) for changes in night.changes],
+            )
             exit_code = _run_nightly(duckdb_path, args.verbose, apis.source_args, night.as_of)
             if exit_code != EXIT_OK:
                 return exit_code
             demo.record_night(duckdb_path, night)
     counts = demo.demo_table_counts(duckdb_path)
-    print("\n".join(demo.demo_summary_lines(duckdb_path, counts)))
+    if logs.is_json():
+        logs.emit("demo_finished", f"demo: {duckdb_path}", database=str(duckdb_path), rows=counts)
+    else:
+        print("\n".join(demo.demo_summary_lines(duckdb_path, counts)))
     return EXIT_OK
 
 
@@ -130,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common.add_argument(
         "-v", "--verbose", action="store_true", help="show tracebacks and dlt's logs"
+    )
+    common.add_argument(
+        "--log-format",
+        choices=logs.LOG_FORMATS,
+        default=logs.TEXT,
+        help="text for people (default), or json: one object per line on stderr, for log "
+        "collectors",
     )
 
     parser = argparse.ArgumentParser(
@@ -171,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--port", type=int, default=8765, help="LevCapital's port")
     simulate.add_argument("--contacts", type=int, default=2_000, help="contacts per API")
     simulate.add_argument("--seed", type=int, default=42, help="seed of the generated data")
-    simulate.set_defaults(handler=cmd_simulate, verbose=False, writes=False)
+    simulate.set_defaults(handler=cmd_simulate, verbose=False, log_format=logs.TEXT, writes=False)
 
     status = commands.add_parser(
         "status",
@@ -193,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="fail when a source's last successful load is older than this",
     )
     status.add_argument("--json", action="store_true", help="print the status as JSON")
-    status.set_defaults(handler=cmd_status, verbose=False, writes=False)
+    status.set_defaults(handler=cmd_status, verbose=False, log_format=logs.TEXT, writes=False)
     return parser
 
 
@@ -207,8 +249,8 @@ def _positive(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _prepare_environment()
+    logs.configure(args.log_format, args.verbose)
     if args.verbose:
-        logging.basicConfig(level=logging.INFO)
         os.environ.setdefault("RUNTIME__LOG_LEVEL", "INFO")
     if not args.writes:
         return args.handler(args)
@@ -216,12 +258,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pipelines.run_lock import RunInProgress, exclusive_run
 
     duckdb_path = _resolve_duckdb(args)
+    logs.emit(
+        "command_started", "", command=args.command, database=str(duckdb_path), json_only=True
+    )
     try:
         with exclusive_run(duckdb_path):
-            return args.handler(args, duckdb_path)
+            exit_code = args.handler(args, duckdb_path)
     except RunInProgress as busy:
-        print(f"{args.command}: {busy}", file=sys.stderr)
-        return EXIT_RUN_IN_PROGRESS
+        logs.emit("run_skipped", f"{args.command}: {busy}", level="warning")
+        exit_code = EXIT_RUN_IN_PROGRESS
+    except Exception as crash:
+        if not logs.is_json():
+            raise
+        # A collector gets the crash as one more JSON line, not a bare traceback.
+        logs.emit(
+            "command_crashed",
+            f"{args.command}: {type(crash).__name__}: {crash}",
+            level="error",
+            exception=crash,
+            show_traceback=True,
+        )
+        exit_code = EXIT_FAILED
+    logs.emit(
+        "command_finished",
+        "",
+        level="info" if exit_code == EXIT_OK else "error",
+        command=args.command,
+        exit_code=exit_code,
+        json_only=True,
+    )
+    return exit_code
 
 
 if __name__ == "__main__":
