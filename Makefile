@@ -6,7 +6,12 @@ BIN := $(VENV)/bin
 export RUNTIME__DLTHUB_TELEMETRY := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test lint format docs bench clean
+# The database that `make notebook` and `make docs` read: CONTACTS_DUCKDB when it is set, else
+# the real one when it exists, else the demo's, which they make first if need be.
+DEMO_DUCKDB := $(CURDIR)/data/demo.duckdb
+DATABASE := $(abspath $(or $(CONTACTS_DUCKDB),$(wildcard $(CURDIR)/data/contacts.duckdb),$(DEMO_DUCKDB)))
+
+.PHONY: install demo test lint format docs notebook database bench clean
 
 install: $(VENV)/.installed
 
@@ -34,10 +39,26 @@ lint: install
 bench: install
 	$(BIN)/python bench/benchmark.py $(BENCH_ARGS)
 
-docs: install
-	CONTACTS_DUCKDB=$${CONTACTS_DUCKDB:-$(CURDIR)/data/demo.duckdb} $(BIN)/dbt docs generate \
-		--project-dir sql --profiles-dir sql
+docs: install database
+	CONTACTS_DUCKDB=$(DATABASE) $(BIN)/dbt docs generate --project-dir sql --profiles-dir sql
 	@echo "Open sql/target/index.html, or: $(BIN)/dbt docs serve --project-dir sql --profiles-dir sql"
+
+# JupyterLab is not needed by the tests, so it is installed on first use only.
+notebook: install database $(VENV)/.notebook-installed
+	@echo "Notebooks read $(DATABASE)"
+	CONTACTS_DUCKDB=$(DATABASE) $(BIN)/jupyter lab --notebook-dir=notebooks
+
+$(VENV)/.notebook-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,notebook]'
+	touch $@
+
+# Makes the demo's database when it is the one to read and does not exist yet.
+database:
+	@if [ "$(DATABASE)" = "$(DEMO_DUCKDB)" ] && [ ! -f "$(DEMO_DUCKDB)" ]; then \
+		$(BIN)/contacts-elt demo; \
+	elif [ ! -f "$(DATABASE)" ]; then \
+		echo "no database at $(DATABASE)" >&2; exit 1; \
+	fi
 
 format: install
 	$(BIN)/ruff check --fix pipelines tests bench
