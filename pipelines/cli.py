@@ -259,7 +259,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     duckdb_path = _resolve_duckdb(args)
     logs.emit(
-        "command_started", "", command=args.command, database=str(duckdb_path), json_only=True
+        "command_started",
+        f"{args.command}: started on {duckdb_path}",
+        command=args.command,
+        database=str(duckdb_path),
+        json_only=True,
     )
     try:
         with exclusive_run(duckdb_path):
@@ -281,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         exit_code = EXIT_FAILED
     logs.emit(
         "command_finished",
-        "",
+        f"{args.command}: finished with exit code {exit_code}",
         level="info" if exit_code == EXIT_OK else "error",
         command=args.command,
         exit_code=exit_code,
