@@ -27,11 +27,13 @@ demo: install
 test: lint
 	$(BIN)/pytest
 
-# sqlfluff's dbt templater compiles the models, and the profile needs a DuckDB path to do so;
-# compiling opens no connection, so a throwaway path will do.
+# sqlfluff's dbt templater compiles the models, and the profile needs a DuckDB path to do so.
+# Compiling source_or_empty looks the raw tables up, so dbt opens (and creates) a throwaway
+# database there: its folder must exist, which it does not in a fresh clone.
 lint: install
 	$(BIN)/ruff check pipelines tests bench
 	$(BIN)/ruff format --check pipelines tests bench
+	mkdir -p $(CURDIR)/data
 	CONTACTS_DUCKDB=$(CURDIR)/data/lint.duckdb $(BIN)/sqlfluff lint sql/
 
 # Not part of `make test`: a benchmark measures, it does not pass or fail. BENCH_ARGS passes
