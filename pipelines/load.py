@@ -1,6 +1,7 @@
 """Extract and load: one dlt pipeline per source, into `raw_<source>` of one DuckDB file."""
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dlt
 from dlt.common.configuration.exceptions import (
@@ -16,7 +18,8 @@ from dlt.common.configuration.exceptions import (
     ConfigValueCannotBeCoercedException,
 )
 from dlt.extract.source import DltSource
-from requests import RequestException
+from requests import ConnectionError as RequestsConnectionError
+from requests import RequestException, Timeout
 
 from pipelines.api_errors import SourceApiError
 from pipelines.contacts_resource import DELETIONS_TABLE, ExtractStats, KnownContacts
@@ -233,10 +236,26 @@ def describe_failure(source_name: str, error: BaseException) -> str | None:
                 f"SOURCES__*__{cause.field_name.upper()} environment variables and .dlt/config.toml"
             )
         if isinstance(cause, RequestException):
-            return f"request failed ({type(cause).__name__}: {_first_line(cause)})"
+            return _describe_request_failure(cause)
         if isinstance(cause, ValueError) and "unreadable" in str(cause):
             return _first_line(cause)
     return None
+
+
+def _describe_request_failure(error: RequestException) -> str:
+    """`cannot reach http://host:port (connection refused)`, rather than urllib3's paragraph."""
+    request = error.request
+    where = ""
+    if request is not None and request.url:
+        parts = urlsplit(request.url)
+        where = f" {parts.scheme}://{parts.netloc}"
+    reason = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(error))
+    if isinstance(error, Timeout):
+        return f"timed out waiting for{where or ' the API'}"
+    if isinstance(error, RequestsConnectionError):
+        detail = reason.group(1).strip().lower() if reason else "connection failed"
+        return f"cannot reach{where or ' the API'} ({detail})"
+    return f"request failed ({type(error).__name__}: {_first_line(error)})"
 
 
 def _causes(error: BaseException) -> list[BaseException]:

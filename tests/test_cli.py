@@ -112,15 +112,11 @@ def test_unknown_host_fails_cleanly(command, tmp_path):
     result = contacts_elt(command, "--duckdb", str(tmp_path / "x.duckdb"), env=env, cwd=tmp_path)
 
     assert result.returncode == 1
-    lines = result.stderr.splitlines()
-    assert [line.split(":")[0] for line in lines[:2]] == ["levcapital", "sprintmode"]
+    assert result.stderr.splitlines() == [
+        "levcapital: cannot reach http://127.0.0.1:9 (connection refused)",
+        "sprintmode: cannot reach http://127.0.0.1:9 (connection refused)",
+    ]
     if command == "run":
-        assert lines[2:] == [
-            "dbt build: 2 failed, 0.0 s",
-            "  raw_levcapital.contacts has never been loaded; nothing was built",
-            "  raw_sprintmode.contacts has never been loaded; nothing was built",
-        ]
-    else:
-        assert len(lines) == 2
-    assert "request failed (ConnectionError" in result.stderr
+        # dbt still builds: empty analytics tables are the truth when nothing ever loaded.
+        assert result.stdout.startswith("dbt build: ok")
     assert "Traceback" not in result.stderr
