@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from pipelines.contacts_resource import parse_api_timestamp
 from pipelines.paths import PROJECT_DIR
 from pipelines.simulators import LevCapitalSimulator, SprintModeSimulator
 
@@ -79,6 +80,134 @@ def query(duckdb_path: Path) -> Callable[..., list[tuple[Any, ...]]]:
             return connection.execute(sql, list(params)).fetchall()
 
     return run
+
+
+# Robustness tests (test_faults, test_deletes, test_crashes, test_chaos) share what follows.
+
+# Retries in milliseconds rather than seconds; a test that needs other values sets its own.
+FAST_HTTP = {
+    "SOURCES__HTTP__BACKOFF_FACTOR": "0.01",
+    "SOURCES__HTTP__MAX_BACKOFF": "0.05",
+    "SOURCES__HTTP__MAX_ATTEMPTS": "4",
+    "SOURCES__HTTP__MAX_TOTAL_WAIT": "10",
+    "SOURCES__HTTP__TIMEOUT": "5",
+}
+# Fields compared between a simulator's listing and the raw table, besides the id.
+COMPARED_FIELDS = {
+    "levcapital": ("first_name", "last_name", "email", "title", "is_connected", "updated_at"),
+    "sprintmode": ("full_name", "email", "title", "tags", "portal_access", "updated_at"),
+}
+
+
+@pytest.fixture
+def fast_http(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Tiny backoffs for every source created in this test; the environment is restored after.
+
+    dlt reads `[sources.http]` from the environment each time a source is created, so this
+    reaches in-process loads and, through `simulator_env`, subprocesses.
+    """
+    for name, value in FAST_HTTP.items():
+        monkeypatch.setenv(name, value)
+    return dict(FAST_HTTP)
+
+
+@pytest.fixture
+def sims(
+    levcapital_sim: LevCapitalSimulator, sprintmode_sim: SprintModeSimulator
+) -> dict[str, Any]:
+    """Both simulators by source name."""
+    return {"levcapital": levcapital_sim, "sprintmode": sprintmode_sim}
+
+
+@pytest.fixture
+def contacts_elt_cli(
+    simulator_env: dict[str, str], fast_http: dict[str, str], duckdb_path: Path, tmp_path: Path
+) -> Iterator[Callable[..., subprocess.Popen]]:
+    """Starts `contacts-elt <args> --duckdb <duckdb_path>` against the simulators.
+
+    Output is unbuffered, so a test can read the summary lines while the run goes on.
+    """
+    executable = str(Path(sys.executable).with_name("contacts-elt"))
+    env = simulator_env | fast_http | {"PYTHONUNBUFFERED": "1"}
+    started: list[subprocess.Popen] = []
+
+    def start(*args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [executable, *args, "--duckdb", str(duckdb_path)],
+            env=env | (extra_env or {}),
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+
+
+@dataclass
+class RawContacts:
+    """One source's raw contacts table and its deletions, as the pipeline left them."""
+
+    ids: list[Any]
+    values: dict[Any, dict[str, Any]]
+    deleted: dict[Any, Any]
+
+    @property
+    def live_ids(self) -> set[Any]:
+        return set(self.ids) - set(self.deleted)
+
+    def assert_matches(self, sim: Any, source: str) -> None:
+        """Raw holds each listed contact once, with its current values; the rest are deleted."""
+        listed = {contact["id"]: contact for contact in sim.store.list_all()}
+        assert len(self.ids) == len(set(self.ids)), "duplicate ids in the raw table"
+        assert self.live_ids == set(listed)
+        assert set(self.deleted) == set(self.ids) - set(listed)
+        expected = {
+            contact_id: {
+                name: parse_api_timestamp(contact[name]) if name == "updated_at" else contact[name]
+                for name in COMPARED_FIELDS[source]
+            }
+            for contact_id, contact in listed.items()
+        }
+        actual = {contact_id: self.values[contact_id] for contact_id in listed}
+        assert actual == expected
+
+
+@pytest.fixture
+def raw_contacts(query: Callable[..., list[tuple[Any, ...]]]) -> Callable[[str], RawContacts]:
+    """Reads one source's raw contacts and deletions, to compare them with its simulator."""
+
+    def read(source: str) -> RawContacts:
+        schema = f"raw_{source}"
+        fields = COMPARED_FIELDS[source]
+        rows = query(f"select id, {', '.join(fields)} from {schema}.contacts")
+        tables = {
+            name
+            for (name,) in query(
+                "select table_name from information_schema.tables where table_schema = ?", schema
+            )
+        }
+        deleted = (
+            {
+                row[0]: row[1]
+                for row in query(f"select id, deleted_at from {schema}.contact_deletions")
+            }
+            if "contact_deletions" in tables
+            else {}
+        )
+        return RawContacts(
+            ids=[row[0] for row in rows],
+            values={row[0]: dict(zip(fields, row[1:], strict=True)) for row in rows},
+            deleted=deleted,
+        )
+
+    return read
 
 
 # The tests of the demo, `status` and the notebooks share one demo run.
