@@ -1,15 +1,38 @@
 """`--log-format json`: one JSON object per line on stderr, for log collectors."""
 
 import json
+import logging
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from pipelines import cli, logs
 from pipelines.transform import TransformResult
 
 CONTACTS_ELT = str(Path(sys.executable).with_name("contacts-elt"))
 FIELDS = {"time", "level", "event", "source", "message"}
+
+
+@pytest.fixture
+def json_logs() -> Iterator[None]:
+    """JSON output in this process, undone after the test: the format, the root logger's
+    handlers and dlt's log format, which `configure` sets for the whole process."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    dlt_format = os.environ.get("RUNTIME__LOG_FORMAT")
+    logs.configure(logs.JSON, verbose=False)
+    yield
+    logs.configure(logs.TEXT, verbose=False)
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    if dlt_format is None:
+        os.environ.pop("RUNTIME__LOG_FORMAT", None)
+    else:
+        os.environ["RUNTIME__LOG_FORMAT"] = dlt_format
 
 
 def contacts_elt(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
@@ -61,7 +84,7 @@ def test_a_failure_is_an_error_event_with_its_cause_and_no_secret(simulator_env,
     assert events(result.stderr)[-1]["exit_code"] == 1
 
 
-def test_the_transform_is_an_event_of_dbt_that_names_its_failures(monkeypatch, capsys):
+def test_the_transform_is_an_event_of_dbt_that_names_its_failures(json_logs, monkeypatch, capsys):
     failed = TransformResult(
         ok=False,
         seconds=1.5,
@@ -69,11 +92,8 @@ def test_the_transform_is_an_event_of_dbt_that_names_its_failures(monkeypatch, c
         skipped=["contacts_history (snapshot)"],
     )
     monkeypatch.setattr("pipelines.transform.transform", lambda path, as_of=None: failed)
-    logs.configure(logs.JSON, verbose=False)
-    try:
-        exit_code = cli._report_transform(Path("unused.duckdb"))
-    finally:
-        logs.configure(logs.TEXT, verbose=False)
+
+    exit_code = cli._report_transform(Path("unused.duckdb"))
 
     assert exit_code == 1
     captured = capsys.readouterr()
@@ -91,3 +111,11 @@ def test_text_output_is_unchanged_by_the_events(monkeypatch, capsys):
     cli._report_transform(Path("unused.duckdb"))
 
     assert capsys.readouterr() == ("dbt build: ok, 4.2 s\n", "")
+
+
+def test_python_log_records_are_json_lines_too(capsys, json_logs):
+    logging.getLogger("pipelines.load").warning("could not record the run: %s", "disk full")
+
+    [event] = events(capsys.readouterr().err)
+    assert (event["level"], event["event"], event["logger"]) == ("warning", "log", "pipelines.load")
+    assert event["message"] == "could not record the run: disk full"
