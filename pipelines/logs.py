@@ -27,7 +27,7 @@ def configure(log_format: str, verbose: bool) -> None:
     _format = log_format
     level = logging.INFO if verbose else logging.WARNING
     if log_format == JSON:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.setFormatter(JsonFormatter())
         logging.basicConfig(level=level, handlers=[handler], force=True)
         # dlt keeps a logger of its own that does not propagate; it can write JSON itself.
@@ -96,6 +96,18 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is when a record comes, as `emit` does."""
+
+    @property
+    def stream(self) -> TextIO:  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: TextIO) -> None:
+        pass
 
 
 def _write_json(record: dict[str, Any], stream: TextIO) -> None:
