@@ -45,10 +45,11 @@ docs: install database
 	CONTACTS_DUCKDB=$(DATABASE) $(BIN)/dbt docs generate --project-dir sql --profiles-dir sql
 	@echo "Open sql/target/index.html, or: $(BIN)/dbt docs serve --project-dir sql --profiles-dir sql"
 
-# JupyterLab is not needed by the tests, so it is installed on first use only.
+# JupyterLab is not needed by the tests, so it is installed on first use only. NOTEBOOK_ARGS
+# passes flags through, e.g. `make notebook NOTEBOOK_ARGS="--no-browser --port 8899"`.
 notebook: install database $(VENV)/.notebook-installed
 	@echo "Notebooks read $(DATABASE)"
-	CONTACTS_DUCKDB=$(DATABASE) $(BIN)/jupyter lab --notebook-dir=notebooks
+	CONTACTS_DUCKDB=$(DATABASE) $(BIN)/jupyter lab --notebook-dir=notebooks $(NOTEBOOK_ARGS)
 
 $(VENV)/.notebook-installed: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,notebook]'
