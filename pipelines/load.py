@@ -249,11 +249,13 @@ def _describe_request_failure(error: RequestException) -> str:
     if request is not None and request.url:
         parts = urlsplit(request.url)
         where = f" {parts.scheme}://{parts.netloc}"
-    reason = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(error))
+    # `[Errno 111] Connection refused` when connecting; a connection dropped mid-request
+    # reads `ConnectionResetError(104, 'Connection reset by peer')` instead.
+    reason = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)|Error\(-?\d+, '([^']+)'\)", str(error))
     if isinstance(error, Timeout):
         return f"timed out waiting for{where or ' the API'}"
     if isinstance(error, RequestsConnectionError):
-        detail = reason.group(1).strip().lower() if reason else "connection failed"
+        detail = reason[reason.lastindex].strip().lower() if reason else "connection failed"
         return f"cannot reach{where or ' the API'} ({detail})"
     return f"request failed ({type(error).__name__}: {_first_line(error)})"
 
