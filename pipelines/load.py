@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import dlt
+import duckdb
 from dlt.common.configuration.exceptions import (
     ConfigFieldMissingException,
     ConfigValueCannotBeCoercedException,
@@ -160,7 +161,13 @@ def load_sources(
     source_args = source_args or {}
     run_id = uuid.uuid4().hex
     names = list(source_names)
-    with ThreadPoolExecutor(max_workers=max(1, len(names)), thread_name_prefix="source") as pool:
+    # Each pipeline opens and closes the file as it goes. When one closes the last connection
+    # while the other opens one, DuckDB fails the opening with "Unique file handle conflict";
+    # a connection held for the whole run keeps the database open, so neither opens it anew.
+    with (
+        duckdb.connect(str(duckdb_path)),
+        ThreadPoolExecutor(max_workers=max(1, len(names)), thread_name_prefix="source") as pool,
+    ):
         return list(
             pool.map(
                 lambda name: load_source(name, duckdb_path, run_id, **source_args.get(name, {})),
