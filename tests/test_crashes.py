@@ -157,9 +157,15 @@ def test_a_run_killed_at_any_moment_loses_nothing(
 
     pending = [pipeline_for(name, duckdb_path).has_pending_data for name in SOURCES]
     if moment == "extract":
+        # Nothing was extracted in full: there is no package, and raw lacks the changes.
         assert pending == [False, False]
+        for name in SOURCES:
+            changed = f"select count(*) from raw_{name}.contacts where title = 'Title Before'"
+            assert query(changed) == [(0,)]
+    elif moment in ("normalize", "load"):
         assert any(pending), "the kill came after the packages were loaded"
     else:
+        # Killed in dbt: the load had finished, and raw already holds the changes.
         assert pending == [False, False]
         for name in SOURCES:
             raw_contacts(name).assert_matches(sims[name], name)
