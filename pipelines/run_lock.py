@@ -32,6 +32,10 @@ def wait_until_writable(duckdb_path: Path, timeout: float = DATABASE_WAIT_SECOND
     Raises:
         DatabaseInUse: another process still held the file after `timeout` seconds.
     """
+    if not duckdb_path.exists():
+        # Nobody can hold a file that does not exist, and connecting would create it: the
+        # demo refuses to start over a database it did not make, even an empty one.
+        return
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -39,7 +43,8 @@ def wait_until_writable(duckdb_path: Path, timeout: float = DATABASE_WAIT_SECOND
             return
         except duckdb.IOException as error:
             if "lock" not in str(error).lower():
-                raise
+                # Not a lock (not a DuckDB file at all, say): the command reports it.
+                return
             if time.monotonic() >= deadline:
                 raise DatabaseInUse(
                     f"{duckdb_path} is open in another process (a notebook or a BI tool?); "
