@@ -80,6 +80,10 @@ class ExtractStats:
     marked_deleted: int = 0
     reappeared: int = 0
     recovered: int = 0
+    behind_cursor: list[dict[str, Any]] = field(default_factory=list)
+    """Contacts new to the destination whose `updated_at` is older than the cursor (an
+    import keeping its timestamps, a contact connected without an update): dlt's incremental
+    drops them, so `load` merges them in a second pass with `behind_cursor_resource`."""
 
 
 def parse_api_timestamp(value: Any) -> datetime | None:
@@ -244,6 +248,9 @@ def contacts_resource(
     ) -> Iterator[Any]:
         run_started_at = datetime.now(UTC)
         recent = RecentFingerprints(lag)
+        held_ids = known.live_ids | known.deleted_ids
+        # The cursor before lag: anything older may be dropped by dlt's incremental.
+        cursor = updated_at.start_value
         listing = Listing()
         for _ in range(max(1, policy.max_listings)):
             listing = Listing()
@@ -253,7 +260,16 @@ def contacts_resource(
                 stats.pages += 1
                 stats.contacts_seen += len(page.contacts)
                 listing.add(page)
-                yield list(recent.filter(prepare_contacts(page.contacts)))
+                contacts = prepare_contacts(page.contacts)
+                if cursor is not None:
+                    stats.behind_cursor.extend(
+                        contact
+                        for contact in contacts
+                        if contact["id"] not in held_ids
+                        and contact.get(CURSOR_FIELD) is not None
+                        and contact[CURSOR_FIELD] < cursor
+                    )
+                yield list(recent.filter(contacts))
             if listing.problem is None:
                 break
             logger.info("listing is inconsistent (%s); listing again", listing.problem)
@@ -271,6 +287,17 @@ def contacts_resource(
         recent.commit()
 
     return contacts
+
+
+def behind_cursor_resource(contacts: list[dict[str, Any]]) -> DltResource:
+    """A one-off resource that merges `contacts` into the `contacts` table, cursor or not."""
+    return dlt.resource(
+        contacts,
+        name="contacts_behind_cursor",
+        table_name="contacts",
+        primary_key="id",
+        write_disposition="merge",
+    )
 
 
 def _reconcile(

@@ -23,7 +23,12 @@ from requests import ConnectionError as RequestsConnectionError
 from requests import RequestException, Timeout
 
 from pipelines.api_errors import SourceApiError
-from pipelines.contacts_resource import DELETIONS_TABLE, ExtractStats, KnownContacts
+from pipelines.contacts_resource import (
+    DELETIONS_TABLE,
+    ExtractStats,
+    KnownContacts,
+    behind_cursor_resource,
+)
 from pipelines.levcapital import levcapital_source
 from pipelines.paths import pipelines_dir_for
 from pipelines.run_history import RUNS_TABLE, record_run
@@ -120,8 +125,11 @@ def load_source(
         # Config and secrets resolve here, before any request: a missing key fails at once.
         known = read_known_contacts(pipeline)
         source = SOURCES[source_name](known=known, stats=result.stats, **source_args)
-        load_info = pipeline.run(source, loader_file_format="parquet")
-        written = written_ids(pipeline, load_info.loads_ids)
+        load_ids = pipeline.run(source, loader_file_format="parquet").loads_ids
+        if result.stats.behind_cursor:
+            late = behind_cursor_resource(result.stats.behind_cursor)
+            load_ids += pipeline.run(late, loader_file_format="parquet").loads_ids
+        written = written_ids(pipeline, load_ids)
         result.rows_written = len(written)
         result.rows_updated = len(written & (known.live_ids | known.deleted_ids))
         result.rows_inserted = result.rows_written - result.rows_updated

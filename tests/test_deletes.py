@@ -488,14 +488,6 @@ def import_with_old_timestamps(store) -> str:
     return created
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known gap: a contact the destination has never held, listed for the first time with "
-        "an updated_at older than the cursor minus lag_hours, is dropped by dlt's incremental "
-        "filter on every run, until it changes (the known ids are not consulted)"
-    ),
-)
 def test_a_contact_first_listed_with_an_old_updated_at_is_loaded(
     sims, source_args, duckdb_path, raw_contacts
 ):
