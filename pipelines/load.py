@@ -14,6 +14,11 @@ from urllib.parse import urlsplit
 
 import dlt
 import duckdb
+
+# Imported here, before the sources' threads start: dlt checks whether pyarrow is loaded by
+# looking it up in sys.modules, and one thread found it half-imported by the other
+# ("partially initialized module 'pyarrow' has no attribute 'Schema"), failing that source.
+import pyarrow  # noqa: F401
 from dlt.common.configuration.exceptions import (
     ConfigFieldMissingException,
     ConfigValueCannotBeCoercedException,
