@@ -15,9 +15,11 @@ from urllib.parse import urlsplit
 import dlt
 import duckdb
 
-# Imported here, before the sources' threads start: dlt checks whether pyarrow is loaded by
-# looking it up in sys.modules, and one thread found it half-imported by the other
-# ("partially initialized module 'pyarrow' has no attribute 'Schema"), failing that source.
+# Imported here, before the sources' threads start: dlt checks whether pyarrow and pandas
+# are loaded by looking them up in sys.modules, and one thread found a module half-imported
+# by the other ("partially initialized module 'pandas' has no attribute 'DataFrame'"),
+# failing that source's extract.
+import pandas  # noqa: F401
 import pyarrow  # noqa: F401
 from dlt.common.configuration.exceptions import (
     ConfigFieldMissingException,
