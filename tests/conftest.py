@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from pipelines.contacts_resource import parse_api_timestamp
+from pipelines.load import load_sources
 from pipelines.paths import PROJECT_DIR
 from pipelines.simulators import LevCapitalSimulator, SprintModeSimulator
 
@@ -64,6 +65,31 @@ def simulator_env(
         CONTACTS_DUCKDB=str(tmp_path / "env.duckdb"),
     )
     return env
+
+
+@pytest.fixture(scope="session")
+def load_fresh_simulators() -> Callable[[Path], None]:
+    """Loads both APIs' default data, from simulators of their own, into a new file.
+
+    For module-scoped databases that several read-only tests share; fails the test when a
+    source fails.
+    """
+
+    def load(duckdb_path: Path) -> None:
+        with (
+            LevCapitalSimulator(n_contacts=N_CONTACTS, seed=SEED, api_key=LEVCAPITAL_KEY) as lev,
+            SprintModeSimulator(n_contacts=N_CONTACTS, seed=SEED, api_key=SPRINTMODE_KEY) as sm,
+        ):
+            loads = load_sources(
+                duckdb_path,
+                source_args={
+                    "levcapital": {"base_url": lev.base_url, "api_key": LEVCAPITAL_KEY},
+                    "sprintmode": {"base_url": sm.base_url, "api_key": SPRINTMODE_KEY},
+                },
+            )
+        assert [load.error for load in loads] == [None, None]
+
+    return load
 
 
 @pytest.fixture

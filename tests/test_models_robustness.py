@@ -4,7 +4,7 @@ Real loads (simulators -> dlt) into a temporary DuckDB file, then the raw tables
 the way the loader or dlt would change them, then `transform`.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,14 +13,9 @@ import duckdb
 import pytest
 
 from pipelines.load import load_sources
-from pipelines.simulators import LevCapitalSimulator, SprintModeSimulator
 from pipelines.transform import TransformResult, transform
 
 # The same account as conftest's simulators, so the module's own build has the same contacts.
-N_CONTACTS = 300
-SEED = 7
-LEVCAPITAL_KEY = "lev-test-key"
-SPRINTMODE_KEY = "sm-test-key"
 
 # The raw tables' id type per source, as dlt creates them.
 ID_TYPES = {"levcapital": "bigint", "sprintmode": "varchar"}
@@ -83,21 +78,12 @@ def load_and_transform(duckdb_path: Path, source_args: dict[str, dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
-def deleted_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def deleted_build(
+    tmp_path_factory: pytest.TempPathFactory, load_fresh_simulators: Callable[[Path], None]
+) -> Iterator[Path]:
     """One load, tombstones for two contacts, one dbt build; read-only for the tests."""
     duckdb_path = tmp_path_factory.mktemp("deleted") / "contacts.duckdb"
-    with (
-        LevCapitalSimulator(n_contacts=N_CONTACTS, seed=SEED, api_key=LEVCAPITAL_KEY) as lev,
-        SprintModeSimulator(n_contacts=N_CONTACTS, seed=SEED, api_key=SPRINTMODE_KEY) as sm,
-    ):
-        loads = load_sources(
-            duckdb_path,
-            source_args={
-                "levcapital": {"base_url": lev.base_url, "api_key": LEVCAPITAL_KEY},
-                "sprintmode": {"base_url": sm.base_url, "api_key": SPRINTMODE_KEY},
-            },
-        )
-    assert [load.error for load in loads] == [None, None]
+    load_fresh_simulators(duckdb_path)
     mark_deleted(duckdb_path, "levcapital", 27, DELETED_AT)
     mark_deleted(duckdb_path, "sprintmode", "ct_00000001", SPRINTMODE_DELETED_AT)
     result = transform(duckdb_path)

@@ -11,14 +11,10 @@ import pytest
 
 from pipelines.load import load_sources
 from pipelines.paths import PROJECT_DIR
-from pipelines.simulators import LevCapitalSimulator, SprintModeSimulator
 from pipelines.transform import TransformResult, transform
 
 # The same account as conftest's simulators: small and quick, and it holds the pinned contacts.
 N_CONTACTS = 300
-SEED = 7
-LEVCAPITAL_KEY = "lev-test-key"
-SPRINTMODE_KEY = "sm-test-key"
 
 CONTACTS_COLUMNS = [
     ("contact_key", "VARCHAR"),
@@ -95,21 +91,12 @@ def columns_of(duckdb_path: Path, schema: str, table: str) -> list[tuple[str, st
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, TransformResult]]:
+def built(
+    tmp_path_factory: pytest.TempPathFactory, load_fresh_simulators: Callable[[Path], None]
+) -> Iterator[tuple[Path, TransformResult]]:
     """One load and one dbt build, shared by the read-only tests of this module."""
     duckdb_path = tmp_path_factory.mktemp("built") / "contacts.duckdb"
-    with (
-        LevCapitalSimulator(n_contacts=N_CONTACTS, seed=SEED, api_key=LEVCAPITAL_KEY) as lev,
-        SprintModeSimulator(n_contacts=N_CONTACTS, seed=SEED, api_key=SPRINTMODE_KEY) as sm,
-    ):
-        loads = load_sources(
-            duckdb_path,
-            source_args={
-                "levcapital": {"base_url": lev.base_url, "api_key": LEVCAPITAL_KEY},
-                "sprintmode": {"base_url": sm.base_url, "api_key": SPRINTMODE_KEY},
-            },
-        )
-    assert [load.error for load in loads] == [None, None]
+    load_fresh_simulators(duckdb_path)
     yield duckdb_path, transform(duckdb_path)
 
 
