@@ -9,13 +9,11 @@ from pathlib import Path
 
 from pipelines import logs
 from pipelines.paths import DEFAULT_DUCKDB, DEMO_DUCKDB, PROJECT_DIR, resolve_duckdb_path
+from pipelines.run_lock import EXIT_RUN_IN_PROGRESS, RunInProgress, exclusive_run
 
 SOURCE_NAMES = ("levcapital", "sprintmode")
 EXIT_OK = 0
 EXIT_FAILED = 1
-# EX_TEMPFAIL from sysexits.h: try again later. Schedulers and monitors can tell "skipped
-# because the previous run is still going" from a failure.
-EXIT_RUN_IN_PROGRESS = 75
 DEMO_NIGHTS = 3
 
 
@@ -254,8 +252,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.setdefault("RUNTIME__LOG_LEVEL", "INFO")
     if not args.writes:
         return args.handler(args)
-
-    from pipelines.run_lock import RunInProgress, exclusive_run
 
     duckdb_path = _resolve_duckdb(args)
     logs.emit(

@@ -10,14 +10,13 @@ from typing import Any
 
 import duckdb
 
+from pipelines.cli import SOURCE_NAMES
 from pipelines.run_history import RUNS_TABLE
+from pipelines.run_lock import EXIT_RUN_IN_PROGRESS
 
-SOURCE_NAMES = ("levcapital", "sprintmode")
 CURSOR_FIELD = "updated_at"
 EXIT_OK = 0
 EXIT_UNHEALTHY = 1
-# As for a run that finds another one going: try again later (EX_TEMPFAIL).
-EXIT_BUSY = 75
 TABLES = (
     "raw_levcapital.contacts",
     "raw_levcapital.contact_deletions",
@@ -154,7 +153,7 @@ def read_status(
         holder = _LOCK_HOLDER.search(str(error))
         pid = f" (pid {holder.group(1)})" if holder else ""
         raise DatabaseUnavailable(
-            f"a run holds {duckdb_path}{pid}; try again when it has finished", EXIT_BUSY
+            f"a run holds {duckdb_path}{pid}; try again when it has finished", EXIT_RUN_IN_PROGRESS
         ) from None
     status = Status(
         database=str(duckdb_path),
