@@ -181,7 +181,7 @@ class RecentFingerprints:
         self._lag = lag
         self._previous: dict[str, str] = dlt.current.resource_state().get(self.STATE_KEY, {})
         self._newest: datetime | None = None
-        self._window: dict[str, tuple[datetime | None, dict[str, Any]]] = {}
+        self._window: dict[str, tuple[datetime | None, dict[str, Any], str | None]] = {}
 
     def filter(self, contacts: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Yields the contacts the merge must see; the cursor filters the old ones after."""
@@ -190,18 +190,19 @@ class RecentFingerprints:
             updated_at = contact.get(CURSOR_FIELD)
             if updated_at is not None and (self._newest is None or updated_at > self._newest):
                 self._newest = updated_at
-            if updated_at is None or updated_at >= self._newest - self._lag:
-                self._window[key] = (updated_at, contact)
             previous = self._previous.get(key)
-            if previous is None or previous != fingerprint(contact):
+            digest = fingerprint(contact) if previous is not None else None
+            if updated_at is None or updated_at >= self._newest - self._lag:
+                self._window[key] = (updated_at, contact, digest)
+            if previous is None or previous != digest:
                 yield contact
 
     def commit(self) -> None:
         """Keeps the digests of the final window; dlt persists them with this load."""
         start = self._newest - self._lag if self._newest is not None else None
         dlt.current.resource_state()[self.STATE_KEY] = {
-            key: fingerprint(contact)
-            for key, (updated_at, contact) in self._window.items()
+            key: digest or fingerprint(contact)
+            for key, (updated_at, contact, digest) in self._window.items()
             if updated_at is None or start is None or updated_at >= start
         }
 
