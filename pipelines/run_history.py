@@ -3,9 +3,11 @@
 import threading
 from typing import TYPE_CHECKING
 
-import dlt
-
 if TYPE_CHECKING:
+    # Types only: `contacts-elt status` imports this module for the table's name and should
+    # not pay for importing dlt.
+    import dlt
+
     from pipelines.load import SourceLoad
 
 RUNS_TABLE = "analytics.pipeline_runs"
@@ -30,7 +32,7 @@ create table if not exists {RUNS_TABLE} (
 """
 
 
-def record_run(pipeline: dlt.Pipeline, result: "SourceLoad") -> None:
+def record_run(pipeline: "dlt.Pipeline", result: "SourceLoad") -> None:
     """Appends one source's run to the history, through the pipeline's own connection.
 
     The error text is the same one-line cause the CLI prints, which never holds a secret.
