@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import base64
 import bisect
+import copy
 import json
 import re
 import threading
 import uuid
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
-from pipelines.simulators.clock import Clock, format_iso_z, to_epoch
+from pipelines.simulators.clock import Clock, format_iso_z, parse_timestamp, to_epoch
 from pipelines.simulators.data import levcapital as generated
 from pipelines.simulators.server import (
     ApiRequest,
@@ -19,6 +21,13 @@ from pipelines.simulators.server import (
     Simulator,
     json_body,
     parse_count,
+)
+from pipelines.simulators.shapes import (
+    FULL,
+    ListShape,
+    checked_raw_values,
+    list_shapes,
+    with_raw_values,
 )
 
 CONTACTS_PATH = "/api/external/v2/contacts"
@@ -29,6 +38,10 @@ CONTACT_FIELDS = (
     "city", "state", "zip", "linkedin_url", "is_primary", "owner_account_id", "is_connected",
     "created_at", "updated_at",
 )  # fmt: skip
+# The Contact Object table's "string|null" and "integer|null" fields.
+NULLABLE_FIELDS = frozenset(CONTACT_FIELDS).difference(("id", "is_primary", "is_connected"))
+# The docs' list example shows the whole Contact Object.
+_LIST_SHAPES = list_shapes(CONTACT_FIELDS, CONTACT_FIELDS, NULLABLE_FIELDS)
 # What POST and PATCH may set, with the JSON type each needs; company_id is only checked, as
 # the documented Contact Object does not return it.
 WRITABLE_FIELDS: dict[str, type] = {
@@ -83,14 +96,38 @@ def decode_cursor(cursor: str) -> int:
     return decoded["id"]
 
 
-def _serve(record: dict[str, Any], fields: tuple[str, ...] = CONTACT_FIELDS) -> dict[str, Any]:
-    # Records are kept in CONTACT_FIELDS order, so a plain copy serves them in order.
-    served = dict(record) if fields is CONTACT_FIELDS else {name: record[name] for name in fields}
+def _rendered(served: dict[str, Any]) -> dict[str, Any]:
     if "created_at" in served:
         served["created_at"] = format_iso_z(served["created_at"])
     if "updated_at" in served:
         served["updated_at"] = format_iso_z(served["updated_at"])
     return served
+
+
+def stored_record(contact: Mapping[str, Any]) -> dict[str, Any]:
+    """Returns a contact written as the API serves it, in storage shape.
+
+    Missing fields are stored as null, except is_connected, which defaults to true (the list
+    endpoint serves only connected contacts); fields the docs do not define are kept, after
+    the documented ones.
+
+    Raises:
+        ValueError: If the id is not an integer or a timestamp is not ISO-8601 text (or null).
+    """
+    contact_id = contact.get("id")
+    if type(contact_id) is not int:
+        raise ValueError(f"contact id must be an integer, not {contact_id!r}")
+    record: dict[str, Any] = dict.fromkeys(CONTACT_FIELDS)
+    record.update(copy.deepcopy(dict(contact)))
+    if "is_connected" not in contact:
+        record["is_connected"] = True
+    for name in ("created_at", "updated_at"):
+        if record[name] is not None:
+            try:
+                record[name] = parse_timestamp(record[name])
+            except (TypeError, ValueError):
+                raise ValueError(f"contact {contact_id}: {name} is not a timestamp") from None
+    return record
 
 
 def _writable_values(fields: dict[str, Any]) -> dict[str, Any]:
@@ -119,16 +156,30 @@ class LevCapitalStore:
 
     Reads return contacts exactly as the API serves them, as fresh copies. Writes stamp
     updated_at from the clock, as the API does.
+
+    Args:
+        records: Contacts in storage shape: the served fields in the served order, timestamps
+            as epoch seconds or None.
+        clock: Stamps writes.
     """
 
     def __init__(self, records: list[dict[str, Any]], clock: Clock) -> None:
         self._clock = clock
         self._lock = threading.RLock()
         self._records = {record["id"]: record for record in records}
+        # Contract-breaking values served in place of stored ones, by contact id.
+        self._raw: dict[int, dict[str, Any]] = {}
         self._max_id = max(self._records, default=0)
         # Connected ids, ascending: the listing, walked by bisecting on the cursor's id.
         self._listed = [record["id"] for record in records if record["is_connected"]]
         self._listed.sort()
+
+    def _serve(self, record: dict[str, Any], shape: ListShape = FULL) -> dict[str, Any]:
+        raw = self._raw.get(record["id"]) if self._raw else None
+        if raw is None:
+            # Records are kept in CONTACT_FIELDS order, so a plain copy serves them in order.
+            return _rendered(shape.pick(record))
+        return shape.pick_present(with_raw_values(_rendered(dict(record)), raw))
 
     def __len__(self) -> int:
         with self._lock:
@@ -140,15 +191,18 @@ class LevCapitalStore:
             return len(self._listed)
 
     def list_all(self) -> list[dict[str, Any]]:
-        """Returns every listed (connected) contact, as served, in listing order (id ascending)."""
+        """Returns every listed (connected) contact in listing order (id ascending).
+
+        Contacts come whole, as GET by id serves them, whatever the list shape.
+        """
         with self._lock:
-            return [_serve(self._records[contact_id]) for contact_id in self._listed]
+            return [self._serve(self._records[contact_id]) for contact_id in self._listed]
 
     def get(self, contact_id: int) -> dict[str, Any] | None:
         """Returns a contact as served, connected or not, or None if the account has no such id."""
         with self._lock:
             record = self._records.get(contact_id)
-            return None if record is None else _serve(record)
+            return None if record is None else self._serve(record)
 
     def create(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Creates a contact like POST does: new id, not connected, stamped now.
@@ -181,7 +235,7 @@ class LevCapitalStore:
             )
             record.update(values)
             self._records[record["id"]] = record
-            return _serve(record)
+            return self._serve(record)
 
     def update(self, contact_id: int, fields: dict[str, Any]) -> dict[str, Any]:
         """Updates the given known fields like PATCH does and stamps updated_at now.
@@ -197,7 +251,7 @@ class LevCapitalStore:
             record = self._records[contact_id]
             record.update(_writable_values(fields))
             record["updated_at"] = to_epoch(self._clock.now())
-            return _serve(record)
+            return self._serve(record)
 
     def set_connected(self, contact_id: int, connected: bool) -> None:
         """Connects or disconnects a contact, which adds it to or drops it from the listing.
@@ -224,23 +278,60 @@ class LevCapitalStore:
         """
         self.set_connected(contact_id, False)
 
+    def corrupt(self, contact_id: int, /, **raw_values: Any) -> None:
+        """Makes a contact break the API's contract in what the list and GET endpoints send.
+
+        Each value is served verbatim in place of the field's stored one (timestamps too: they
+        are not rendered), OMIT leaves the field out; repeated calls add up. Nothing else
+        changes: updated_at stays, the contact keeps its place in the listing and in totals,
+        and sorting and writes still see the stored values.
+
+        Raises:
+            KeyError: If there is no such contact.
+            ValueError: If no value is given or one names a field contacts do not have.
+        """
+        with self._lock:
+            values = checked_raw_values(self._records[contact_id], raw_values)
+            self._raw.setdefault(contact_id, {}).update(values)
+
+    def repair(self, contact_id: int) -> None:
+        """Serves a contact from its stored values again, undoing `corrupt`.
+
+        Raises:
+            KeyError: If there is no such contact.
+        """
+        with self._lock:
+            if contact_id not in self._records:
+                raise KeyError(contact_id)
+            self._raw.pop(contact_id, None)
+
+    def corrupted_ids(self) -> list[int]:
+        """Returns the ids of the contacts `corrupt` made break the contract, ascending."""
+        with self._lock:
+            return sorted(self._raw)
+
     def listed_before(self, contact_id: int) -> int:
         """Returns how many listed contacts have an id up to `contact_id`."""
         with self._lock:
             return bisect.bisect_right(self._listed, contact_id)
 
     def page_after(
-        self, after_id: int, limit: int, fields: tuple[str, ...] = CONTACT_FIELDS
-    ) -> tuple[list[dict[str, Any]], int, bool]:
-        """Returns (contacts with ids above `after_id`, total listed, whether more follow)."""
+        self, after_id: int, limit: int, shape: ListShape = FULL
+    ) -> tuple[list[dict[str, Any]], int, int | None]:
+        """Returns (contacts with ids above `after_id`, total listed, the id to continue after).
+
+        The id to continue after is the last one served, or None when no more follow. It comes
+        from the store, as the API's cursor does, so a served item may lack its id.
+        """
         with self._lock:
             start = bisect.bisect_right(self._listed, after_id)
             ids = self._listed[start : start + limit]
-            items = [_serve(self._records[contact_id], fields) for contact_id in ids]
-            return items, len(self._listed), start + limit < len(self._listed)
+            items = [self._serve(self._records[contact_id], shape) for contact_id in ids]
+            more = start + limit < len(self._listed)
+            return items, len(self._listed), ids[-1] if more else None
 
     def sorted_page(
-        self, sort: str, offset: int, limit: int, fields: tuple[str, ...] = CONTACT_FIELDS
+        self, sort: str, offset: int, limit: int, shape: ListShape = FULL
     ) -> tuple[list[dict[str, Any]], int, bool]:
         """Returns (a page of contacts ordered by `sort`, total listed, whether more follow).
 
@@ -249,7 +340,7 @@ class LevCapitalStore:
                 ties keep id order.
             offset: How many contacts to skip.
             limit: Page size.
-            fields: Fields to serve.
+            shape: What to serve of each contact.
         """
         field = sort.removeprefix("-")
         with self._lock:
@@ -257,7 +348,8 @@ class LevCapitalStore:
             present = [record for record in records if record[field] is not None]
             present.sort(key=lambda record: record[field], reverse=sort.startswith("-"))
             ordered = present + [record for record in records if record[field] is None]
-            items = [_serve(record, fields) for record in ordered[offset : offset + limit]]
+            page = ordered[offset : offset + limit]
+            items = [self._serve(record, shape) for record in page]
             return items, len(ordered), offset + limit < len(ordered)
 
 
@@ -270,9 +362,9 @@ def _limit(text: str | None) -> int:
     return limit
 
 
-def _fields(text: str | None) -> tuple[str, ...]:
+def _fields(text: str | None) -> tuple[str, ...] | None:
     if text is None:
-        return CONTACT_FIELDS
+        return None
     wanted = {name.strip() for name in text.split(",") if name.strip()}
     unknown = sorted(wanted.difference(CONTACT_FIELDS))
     if unknown:
@@ -292,10 +384,14 @@ class LevCapitalSimulator(Simulator):
         port: TCP port on 127.0.0.1; 0 picks a free one.
         read_only: Answer writes with 403, as for a role without write permission.
         clock: A clock to share with another simulator; a new one by default.
+        list_shape: What the list endpoint sends per item, one of LIST_SHAPES. The docs' list
+            example is the whole contact, so "list_example" is "full" without fields the docs
+            do not define.
     """
 
     name = "levcapital"
     store: LevCapitalStore
+    list_shapes = _LIST_SHAPES
 
     def __init__(
         self,
@@ -306,12 +402,43 @@ class LevCapitalSimulator(Simulator):
         *,
         read_only: bool = False,
         clock: Clock | None = None,
+        list_shape: str = "full",
     ) -> None:
-        super().__init__(api_key=api_key, port=port, clock=clock)
+        super().__init__(api_key=api_key, port=port, clock=clock, list_shape=list_shape)
         self.read_only = read_only
         self.store = LevCapitalStore(generated.generate_contacts(seed, n_contacts), self.clock)
         self._cursor_pages_lock = threading.Lock()
         self._cursor_pages: dict[str, int] = {}
+
+    @classmethod
+    def from_contacts(
+        cls,
+        contacts: Iterable[Mapping[str, Any]],
+        api_key: str = "lev-test-key",
+        port: int = 0,
+        *,
+        read_only: bool = False,
+        clock: Clock | None = None,
+        list_shape: str = "full",
+    ) -> LevCapitalSimulator:
+        """Returns a simulator serving exactly the given contacts instead of generated ones.
+
+        Args:
+            contacts: Contacts as the API serves them (ISO-8601 timestamps); see
+                `stored_record` for missing fields. New contacts get ids above the highest.
+            api_key, port, read_only, clock, list_shape: As for the constructor.
+
+        Raises:
+            ValueError: If a contact cannot be stored (see `stored_record`) or ids repeat.
+        """
+        records = [stored_record(contact) for contact in contacts]
+        if len({record["id"] for record in records}) < len(records):
+            raise ValueError("contact ids must be unique")
+        simulator = cls(
+            0, api_key=api_key, port=port, read_only=read_only, clock=clock, list_shape=list_shape
+        )
+        simulator.store = LevCapitalStore(records, simulator.clock)
+        return simulator
 
     # Envelopes
 
@@ -392,15 +519,20 @@ class LevCapitalSimulator(Simulator):
         except ValueError:
             return self._error(400, "offset must be a non-negative integer")
 
+        shape = self._shape()
+        if fields is not None:
+            # fields= narrows the shape: it picks among the fields the list sends, adds none.
+            shape = shape.restricted_to(fields)
         page = self._list_page(request)
         self._run_list_hooks(page)
         if sort is None and offset_text is None:
-            items, total, has_more = self.store.page_after(after_id, limit, fields)
-            next_cursor = encode_cursor(items[-1]["id"]) if has_more else None
+            items, total, last_id = self.store.page_after(after_id, limit, shape)
+            has_more = last_id is not None
+            next_cursor = None if last_id is None else encode_cursor(last_id)
             if next_cursor is not None and page is not None:
                 self._remember_cursor(next_cursor, page + 1)
         else:
-            items, total, has_more = self.store.sorted_page(sort or "id", offset, limit, fields)
+            items, total, has_more = self.store.sorted_page(sort or "id", offset, limit, shape)
             next_cursor = None
         return self._success(
             items,

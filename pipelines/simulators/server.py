@@ -21,9 +21,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pipelines.simulators.clock import Clock
 from pipelines.simulators.faults import Fault, FaultQueue
+from pipelines.simulators.shapes import LIST_SHAPES, OMIT, ListShape
 
 CONTROL_PREFIX = "/_sim/"
-_DELETE_CONTACT = re.compile(r"/_sim/contacts/([^/]+)/delete")
+_CONTACT_CONTROL = re.compile(r"/_sim/contacts/([^/]+)/(delete|corrupt|repair)")
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -238,11 +239,14 @@ ListHook = Callable[[Any], None]
 class Simulator:
     """Base of the simulated APIs: serves one API over loopback HTTP in a daemon thread.
 
-    Subclasses set `store` and `name`, and implement `_route`, `_error`, `_list_page` and
-    `_contact_id`. Every API request goes through latency, faults and the rate limit, in that
-    order, and lands in the request log; `/_sim/...` control requests skip all of that.
+    Subclasses set `store`, `name` and `list_shapes`, and implement `_route`, `_error`,
+    `_list_page` and `_contact_id`. Every API request goes through latency, faults and the rate
+    limit, in that order, and lands in the request log; `/_sim/...` control requests skip all of
+    that.
 
     Attributes:
+        list_shape: What the list endpoint sends per item, one of LIST_SHAPES; settable, it
+            applies from the next request on. GET by id always sends every field.
         clock: The simulated clock that stamps writes and envelopes.
         faults: The fault rules queue.
         latency: Seconds slept before every API response.
@@ -251,8 +255,18 @@ class Simulator:
 
     name = "simulator"
     store: Any
+    # Each shape of LIST_SHAPES for this API.
+    list_shapes: dict[str, ListShape]
 
-    def __init__(self, *, api_key: str, port: int = 0, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        port: int = 0,
+        clock: Clock | None = None,
+        list_shape: str = "full",
+    ) -> None:
+        self.list_shape = list_shape
         self.api_key = api_key
         self.clock = clock or Clock()
         self.faults = FaultQueue()
@@ -305,6 +319,22 @@ class Simulator:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    @property
+    def list_shape(self) -> str:
+        """What the list endpoint sends per item: one of LIST_SHAPES."""
+        return self._list_shape[0]
+
+    @list_shape.setter
+    def list_shape(self, shape: str) -> None:
+        if shape not in LIST_SHAPES:
+            raise ValueError(f"list shape must be one of {', '.join(LIST_SHAPES)}")
+        # One tuple, so a request being served sees the old shape or the new one, never a mix.
+        self._list_shape = (shape, self.list_shapes[shape])
+
+    def _shape(self) -> ListShape:
+        """Returns the list shape to serve the current request with."""
+        return self._list_shape[1]
 
     @property
     def port(self) -> int:
@@ -423,6 +453,8 @@ class Simulator:
             "clock": {"now": self.clock.now().isoformat(), "frozen": self.clock.frozen},
             "latency": self.latency,
             "rate_limit": self.rate_limit,
+            "list_shape": self.list_shape,
+            "corrupted": self.store.corrupted_ids(),
             "faults": self.faults.pending(),
         }
 
@@ -440,16 +472,31 @@ class Simulator:
             if (method, path) == ("POST", "/_sim/clock"):
                 self._control_clock(json_body(request))
                 return ApiResponse(200, {"ok": True, "now": self.clock.now().isoformat()})
-            deletion = _DELETE_CONTACT.fullmatch(path)
-            if method == "POST" and deletion:
-                contact_id = self._contact_id(deletion.group(1))
+            if (method, path) == ("POST", "/_sim/shape"):
+                self.list_shape = json_body(request).get("shape")
+                return ApiResponse(200, {"ok": True, "list_shape": self.list_shape})
+            action = _CONTACT_CONTROL.fullmatch(path)
+            if method == "POST" and action:
+                contact_id = self._contact_id(action.group(1))
                 if contact_id is None or self.store.get(contact_id) is None:
                     return ApiResponse(404, {"ok": False, "error": "Contact not found"})
-                self.store.delete(contact_id)
+                self._control_contact(action.group(2), contact_id, request)
                 return ApiResponse(200, {"ok": True})
         except (TypeError, ValueError) as error:
             return ApiResponse(400, {"ok": False, "error": str(error)})
         return ApiResponse(404, {"ok": False, "error": f"no control endpoint {method} {path}"})
+
+    def _control_contact(self, action: str, contact_id: Any, request: ApiRequest) -> None:
+        if action == "delete":
+            self.store.delete(contact_id)
+        elif action == "repair":
+            self.store.repair(contact_id)
+        else:
+            # JSON has no way to say "leave the field out", so ?omit=id,email says it.
+            values = json_body(request) if request.body else {}
+            omitted = request.query.get("omit", "").split(",")
+            values.update((name.strip(), OMIT) for name in omitted if name.strip())
+            self.store.corrupt(contact_id, **values)
 
     def _control_clock(self, body: dict[str, Any]) -> None:
         if "freeze" in body:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import bisect
+import copy
 import random
 import re
 import threading
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from http import HTTPStatus
 from operator import itemgetter
@@ -27,6 +29,13 @@ from pipelines.simulators.server import (
     json_body,
     parse_count,
 )
+from pipelines.simulators.shapes import (
+    FULL,
+    ListShape,
+    checked_raw_values,
+    list_shapes,
+    with_raw_values,
+)
 
 CONTACTS_PATH = "/api/contacts"
 _CONTACT_PATH = re.compile(re.escape(CONTACTS_PATH) + r"/([^/]+)")
@@ -38,6 +47,13 @@ CONTACT_FIELDS = (
     "linkedin_url", "photo_url", "close_lead_id", "close_contact_id", "tags", "notes",
     "portal_access", "portal_role", "created_at", "updated_at",
 )  # fmt: skip
+TIMESTAMP_FIELDS = ("last_engagement_at", "created_at", "updated_at")
+# The fields of the docs' list example. The docs say nothing of nulls, so any may be null.
+LIST_EXAMPLE_FIELDS = (
+    "id", "email", "full_name", "company_id", "company_name", "contact_type", "portal_access",
+    "portal_role",
+)  # fmt: skip
+_LIST_SHAPES = list_shapes(CONTACT_FIELDS, LIST_EXAMPLE_FIELDS, frozenset(CONTACT_FIELDS))
 # The body fields the docs list for POST and for PATCH; anything else is ignored.
 CREATE_FIELDS = (
     "email", "company_id", "first_name", "last_name", "full_name", "title", "role", "department",
@@ -62,6 +78,8 @@ TIMESTAMP_FORMATS: dict[str, tuple[str, str | None]] = {
     "iso_offset": ("T", None),
 }
 _ERROR_MESSAGES = {401: "Invalid or missing API key", 404: "Not found"}
+# Where contacts without created_at sort: before every dated one, so the listing serves them last.
+_UNDATED = -(2**63)
 
 
 def _checked(name: str, value: Any) -> Any:
@@ -93,11 +111,53 @@ def _checked_values(fields: dict[str, Any], accepted: tuple[str, ...]) -> dict[s
     return {name: _checked(name, fields[name]) for name in accepted if name in fields}
 
 
+def stored_record(contact: Mapping[str, Any]) -> dict[str, Any]:
+    """Returns a contact written as the API serves it, in storage shape.
+
+    Missing fields are stored as null; fields the docs do not define are kept, after the
+    documented ones. Values are taken as they are, checked no more than the API checks
+    what it already holds.
+
+    Raises:
+        ValueError: If the id is not a string or a timestamp is not ISO-8601 or SQL-style text
+            (or null).
+    """
+    contact_id = contact.get("id")
+    if not isinstance(contact_id, str):
+        raise ValueError(f"contact id must be a string, not {contact_id!r}")
+    record: dict[str, Any] = dict.fromkeys(CONTACT_FIELDS)
+    record.update(copy.deepcopy(dict(contact)))
+    for name in TIMESTAMP_FIELDS:
+        if record[name] is not None:
+            try:
+                record[name] = parse_timestamp(record[name])
+            except (TypeError, ValueError):
+                raise ValueError(f"contact {contact_id}: {name} is not a timestamp") from None
+    return record
+
+
+def _renderer(timestamp_format: str, utc_offset: timedelta) -> TimestampFormatter:
+    if timestamp_format not in TIMESTAMP_FORMATS:
+        raise ValueError(f"timestamp_format must be one of {', '.join(TIMESTAMP_FORMATS)}")
+    separator, suffix = TIMESTAMP_FORMATS[timestamp_format]
+    if suffix is None:
+        return timestamp_formatter(separator, offset_suffix(utc_offset), utc_offset)
+    return timestamp_formatter(separator, suffix)
+
+
 class SprintModeStore:
     """The workspace's contacts; thread-safe.
 
     Reads return contacts exactly as the API serves them, as fresh copies. Writes stamp
     updated_at from the clock, as the API does.
+
+    Args:
+        records: Contacts in storage shape: the served fields in the served order, timestamps
+            as epoch seconds or None.
+        companies: Company id -> name, which POST and PATCH look company_name up in.
+        clock: Stamps writes.
+        render_timestamp: Renders stored timestamps for serving.
+        seed: Seed of the ids POST hands out.
     """
 
     def __init__(
@@ -113,23 +173,35 @@ class SprintModeStore:
         self._companies = dict(companies)
         self._lock = threading.RLock()
         self._records = {record["id"]: record for record in records}
+        # Contract-breaking values served in place of stored ones, by contact id.
+        self._raw: dict[str, dict[str, Any]] = {}
         # Ids by (created_at, id) ascending, kept sorted through writes; the listing (newest
         # first, ties by id descending) reads it backwards, so no request sorts anything. Two
-        # stable sorts on plain keys are about twice as fast at 160k as one on tuples.
+        # stable sorts on plain keys are about twice as fast at 160k as one on tuples. Contacts
+        # without created_at (only ever given, never generated) come first, as in _order_key.
         by_age = sorted(records, key=itemgetter("id"))
+        undated = [record for record in by_age if record["created_at"] is None]
+        if undated:
+            by_age = [record for record in by_age if record["created_at"] is not None]
         by_age.sort(key=itemgetter("created_at"))
-        self._order = [record["id"] for record in by_age]
+        self._order = [record["id"] for record in undated + by_age]
         self._new_ids = random.Random(f"sprintmode-new-ids:{seed}")
 
     def _order_key(self, contact_id: str) -> tuple[int, str]:
-        return self._records[contact_id]["created_at"], contact_id
+        created_at = self._records[contact_id]["created_at"]
+        return _UNDATED if created_at is None else created_at, contact_id
 
-    def _serve(self, record: dict[str, Any]) -> dict[str, Any]:
-        served = dict(record)  # records are kept in CONTACT_FIELDS order
-        for name in ("last_engagement_at", "created_at", "updated_at"):
-            served[name] = self._render(served[name])
-        if served["enrichment_data"] is not None:
+    def _serve(self, record: dict[str, Any], shape: ListShape = FULL) -> dict[str, Any]:
+        raw = self._raw.get(record["id"]) if self._raw else None
+        # Records are kept in CONTACT_FIELDS order, so a plain copy serves them in order.
+        served = shape.pick(record) if raw is None else dict(record)
+        for name in TIMESTAMP_FIELDS:
+            if name in served:
+                served[name] = self._render(served[name])
+        if served.get("enrichment_data") is not None:
             served["enrichment_data"] = dict(served["enrichment_data"])
+        if raw is not None:
+            served = shape.pick_present(with_raw_values(served, raw))
         return served
 
     def __len__(self) -> int:
@@ -141,7 +213,10 @@ class SprintModeStore:
         return len(self)
 
     def list_all(self) -> list[dict[str, Any]]:
-        """Returns every contact, as served, in listing order (newest created first)."""
+        """Returns every contact in listing order (newest created first).
+
+        Contacts come whole, as GET by id serves them, whatever the list shape.
+        """
         with self._lock:
             return [self._serve(self._records[contact_id]) for contact_id in reversed(self._order)]
 
@@ -152,7 +227,11 @@ class SprintModeStore:
             return None if record is None else self._serve(record)
 
     def page(
-        self, page: int, limit: int, filters: dict[str, str] | None = None
+        self,
+        page: int,
+        limit: int,
+        filters: dict[str, str] | None = None,
+        shape: ListShape = FULL,
     ) -> tuple[list[dict[str, Any]], int]:
         """Returns (one page of the listing, how many contacts match the filters).
 
@@ -160,7 +239,9 @@ class SprintModeStore:
             page: 1-based page number.
             limit: Page size.
             filters: Non-empty values of company_id, type, source (exact) and search
-                (case-insensitive substring of full_name or email).
+                (case-insensitive substring of full_name or email), matched against the stored
+                values.
+            shape: What to serve of each contact.
         """
         filters = filters or {}
         skip = (page - 1) * limit
@@ -169,13 +250,14 @@ class SprintModeStore:
                 total = len(self._order)
                 end = max(0, total - skip)
                 ids = reversed(self._order[max(0, end - limit) : end])
-                return [self._serve(self._records[contact_id]) for contact_id in ids], total
+                return [self._serve(self._records[contact_id], shape) for contact_id in ids], total
             matching = [
                 record
                 for record in (self._records[contact_id] for contact_id in reversed(self._order))
                 if _matches(record, filters)
             ]
-            return [self._serve(record) for record in matching[skip : skip + limit]], len(matching)
+            items = [self._serve(record, shape) for record in matching[skip : skip + limit]]
+            return items, len(matching)
 
     def create(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Creates a contact like POST does, with the documented defaults, stamped now.
@@ -242,6 +324,39 @@ class SprintModeStore:
             key = self._order_key(contact_id)
             del self._order[bisect.bisect_left(self._order, key, key=self._order_key)]
             del self._records[contact_id]
+            self._raw.pop(contact_id, None)
+
+    def corrupt(self, contact_id: str, /, **raw_values: Any) -> None:
+        """Makes a contact break the API's contract in what the list and GET endpoints send.
+
+        Each value is served verbatim in place of the field's stored one (timestamps too: they
+        are not rendered), OMIT leaves the field out; repeated calls add up. Nothing else
+        changes: updated_at stays, the contact keeps its place in the listing and in totals,
+        and filters and writes still see the stored values.
+
+        Raises:
+            KeyError: If there is no such contact.
+            ValueError: If no value is given or one names a field contacts do not have.
+        """
+        with self._lock:
+            values = checked_raw_values(self._records[contact_id], raw_values)
+            self._raw.setdefault(contact_id, {}).update(values)
+
+    def repair(self, contact_id: str) -> None:
+        """Serves a contact from its stored values again, undoing `corrupt`.
+
+        Raises:
+            KeyError: If there is no such contact.
+        """
+        with self._lock:
+            if contact_id not in self._records:
+                raise KeyError(contact_id)
+            self._raw.pop(contact_id, None)
+
+    def corrupted_ids(self) -> list[str]:
+        """Returns the ids of the contacts `corrupt` made break the contract, sorted."""
+        with self._lock:
+            return sorted(self._raw)
 
 
 def _matches(record: dict[str, Any], filters: dict[str, str]) -> bool:
@@ -277,10 +392,12 @@ class SprintModeSimulator(Simulator):
         levcapital_n_contacts: Size of the LevCapital simulator whose people about 15% of
             these contacts are; defaults to `n_contacts`.
         clock: A clock to share with another simulator; a new one by default.
+        list_shape: What the list endpoint sends per item, one of LIST_SHAPES.
     """
 
     name = "sprintmode"
     store: SprintModeStore
+    list_shapes = _LIST_SHAPES
 
     def __init__(
         self,
@@ -293,18 +410,63 @@ class SprintModeSimulator(Simulator):
         utc_offset: timedelta = timedelta(hours=2),
         levcapital_n_contacts: int | None = None,
         clock: Clock | None = None,
+        list_shape: str = "full",
     ) -> None:
-        if timestamp_format not in TIMESTAMP_FORMATS:
-            raise ValueError(f"timestamp_format must be one of {', '.join(TIMESTAMP_FORMATS)}")
-        super().__init__(api_key=api_key, port=port, clock=clock)
+        render = _renderer(timestamp_format, utc_offset)
+        super().__init__(api_key=api_key, port=port, clock=clock, list_shape=list_shape)
         self.timestamp_format = timestamp_format
-        separator, suffix = TIMESTAMP_FORMATS[timestamp_format]
-        if suffix is None:
-            render = timestamp_formatter(separator, offset_suffix(utc_offset), utc_offset)
-        else:
-            render = timestamp_formatter(separator, suffix)
         records, companies = generated.generate_contacts(seed, n_contacts, levcapital_n_contacts)
         self.store = SprintModeStore(records, companies, self.clock, render, seed)
+
+    @classmethod
+    def from_contacts(
+        cls,
+        contacts: Iterable[Mapping[str, Any]],
+        api_key: str = "sm-test-key",
+        port: int = 0,
+        *,
+        seed: int = 7,
+        timestamp_format: str = "sql",
+        utc_offset: timedelta = timedelta(hours=2),
+        clock: Clock | None = None,
+        list_shape: str = "full",
+    ) -> SprintModeSimulator:
+        """Returns a simulator serving exactly the given contacts instead of generated ones.
+
+        The companies POST and PATCH know are those the contacts name (company_id with its
+        company_name).
+
+        Args:
+            contacts: Contacts as the API serves them, timestamps as text in any of the
+                TIMESTAMP_FORMATS; see `stored_record` for missing fields.
+            seed: Seed of the ids POST hands out.
+            api_key, port, timestamp_format, utc_offset, clock, list_shape: As for the
+                constructor.
+
+        Raises:
+            ValueError: If a contact cannot be stored (see `stored_record`) or ids repeat.
+        """
+        records = [stored_record(contact) for contact in contacts]
+        if len({record["id"] for record in records}) < len(records):
+            raise ValueError("contact ids must be unique")
+        companies = {
+            record["company_id"]: record["company_name"]
+            for record in records
+            if record["company_id"] is not None and record["company_name"] is not None
+        }
+        simulator = cls(
+            0,
+            seed,
+            api_key,
+            port,
+            timestamp_format=timestamp_format,
+            utc_offset=utc_offset,
+            clock=clock,
+            list_shape=list_shape,
+        )
+        render = _renderer(timestamp_format, utc_offset)
+        simulator.store = SprintModeStore(records, companies, simulator.clock, render, seed)
+        return simulator
 
     def _error(self, status: int, message: str | None = None) -> ApiResponse:
         # The docs define no error envelope; this is an assumption shaped like the success one.
@@ -350,7 +512,7 @@ class SprintModeSimulator(Simulator):
         # Like the Express handler behind it, an empty filter value means no filter.
         filters = {name: query[name] for name in (*_EXACT_FILTERS, "search") if query.get(name)}
         self._run_list_hooks(page)
-        items, total = self.store.page(page, limit, filters)
+        items, total = self.store.page(page, limit, filters, self._shape())
         data = {
             "items": items,
             "total": total,
