@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from pipelines import logs
+
 T = TypeVar("T")
 _DONE = object()
 
@@ -47,7 +49,10 @@ def prefetched(items: Iterable[T], depth: int) -> Iterator[T]:
         except BaseException as error:  # handed to the consumer, which re-raises it
             put(error)
 
-    producer = threading.Thread(target=produce, name="prefetch-pages", daemon=True)
+    # The thread logs for the source that started it (dlt's REST client logs each request).
+    producer = threading.Thread(
+        target=logs.carry_source(produce), name="prefetch-pages", daemon=True
+    )
     producer.start()
     try:
         while True:
@@ -112,7 +117,7 @@ def fan_out(
         try:
             while next_page <= last_page or in_flight:
                 while next_page <= last_page and len(in_flight) < concurrency.current:
-                    in_flight.append(pool.submit(fetch_page, next_page))
+                    in_flight.append(pool.submit(logs.carry_source(fetch_page), next_page))
                     next_page += 1
                 yield in_flight.popleft().result()
         finally:
