@@ -14,6 +14,9 @@ from pipelines.run_lock import EXIT_RUN_IN_PROGRESS, RunInProgress, exclusive_ru
 SOURCE_NAMES = ("levcapital", "sprintmode")
 EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_LOADED_WITH_REJECTS = 3
+"""Everything loaded and built, except contacts that broke their API's contract: they are in
+`raw_<source>.contact_rejects`, with the reason. A failure (1) or a busy database (75) wins."""
 DEMO_NIGHTS = 3
 
 
@@ -58,9 +61,24 @@ def _report_loads(loads: Sequence, verbose: bool) -> int:
             rows_updated=result.rows_updated,
             rows_marked_deleted=stats.marked_deleted,
             seconds=round(result.seconds, 3),
+            rows_rejected=len(stats.rejected),
             **({"error": result.error} if result.error else {}),
         )
-    return EXIT_OK if all(result.ok for result in loads) else EXIT_FAILED
+        rejects = result.rejects_line()
+        if rejects is not None:
+            logs.emit(
+                "contacts_rejected",
+                rejects,
+                level="warning",
+                source=result.source,
+                rejected=[
+                    {"id": rejected.contact_id, "reason": rejected.reason}
+                    for rejected in stats.rejected
+                ],
+            )
+    if not all(result.ok for result in loads):
+        return EXIT_FAILED
+    return EXIT_LOADED_WITH_REJECTS if any(r.stats.rejected for r in loads) else EXIT_OK
 
 
 def _report_transform(duckdb_path: Path, as_of: datetime | None = None) -> int:
@@ -76,7 +94,7 @@ def _report_transform(duckdb_path: Path, as_of: datetime | None = None) -> int:
         seconds=round(result.seconds, 3),
         failures=result.failures,
         skipped=result.skipped,
-        notes=getattr(result, "notes", []),
+        notes=result.notes,
     )
     return EXIT_OK if result.ok else EXIT_FAILED
 
@@ -93,6 +111,8 @@ def _run_nightly(
 
     load_exit = _report_loads(load_sources(duckdb_path, SOURCE_NAMES, source_args), verbose)
     transform_exit = _report_transform(duckdb_path, as_of)
+    if EXIT_FAILED in (load_exit, transform_exit):
+        return EXIT_FAILED
     return max(load_exit, transform_exit)
 
 

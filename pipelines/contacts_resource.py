@@ -1,4 +1,4 @@
-"""The `contacts` resource both sources share: listing, incremental cursor and deletes."""
+"""The `contacts` resource both sources share: listing, change detection, rejects and deletes."""
 
 import hashlib
 import json
@@ -14,15 +14,24 @@ from dlt.common.configuration.specs import BaseConfiguration
 from dlt.common.schema.utils import new_table
 from dlt.extract.resource import DltResource
 
+from pipelines.contact_contract import (
+    DEFAULT_MAX_TEXT_LENGTH,
+    ContactContract,
+    RejectedContact,
+    raw_payload,
+)
 from pipelines.page_fetching import prefetched
 
 logger = logging.getLogger(__name__)
 
 CURSOR_FIELD = "updated_at"
-TIMESTAMP_FIELDS = ("created_at", "updated_at")
 DELETIONS_TABLE = "contact_deletions"
-# Values at or above this are epoch milliseconds rather than seconds (year 5138 in seconds).
-_EPOCH_MILLIS_FROM = 100_000_000_000
+REJECTS_TABLE = "contact_rejects"
+CONTENT_HASH = "_content_hash"
+"""Column of the raw contacts table with each row's fingerprint, so that a run can tell a
+changed contact from an unchanged one by content, with or without timestamps."""
+# The resource state key where earlier versions kept fingerprints; removed on the next run.
+_LEGACY_FINGERPRINTS_KEY = "recent_fingerprints"
 
 
 @configspec
@@ -30,19 +39,21 @@ class SyncPolicy(BaseConfiguration):
     """How a listing becomes an incremental load, from `[sources.sync]` or per source."""
 
     lag_hours: float = 48.0
-    """Contacts updated this long before the cursor are read again, for late commits and for
-    contacts a shifting listing skipped; unchanged ones are still not rewritten."""
+    """Contacts updated this long before the cursor go through the main load rather than the
+    second, cursor-free pass: late commits are common, and a second pass costs a load."""
     max_listings: int = 3
     """Listings per run when pages shift while we read them (contacts created or deleted)."""
     prefetch_pages: int = 4
     """Pages fetched ahead of the pipeline in a background thread; 0 fetches inline."""
+    max_text_length: int = DEFAULT_MAX_TEXT_LENGTH
+    """Characters a text value may hold; a contact with a longer one is set aside."""
 
 
 @dataclass
 class Page:
     """One page of a listing and what the API reported with it."""
 
-    contacts: list[dict[str, Any]]
+    contacts: list[Any]
     total: int | None
     has_more: bool | None = None
     limit: int | None = None
@@ -56,8 +67,9 @@ class ContactsApi:
     """Pages through the whole listing, from the start."""
     fetch_contact: Callable[[Any], dict[str, Any] | None]
     """The contact as the listing would show it, or None when the API no longer lists it."""
-    id_type: str
-    """dlt data type of the API's ids: `bigint` or `text`."""
+    contract: ContactContract
+    """The documented fields and their types: the raw table's columns, and each contact's
+    check."""
 
 
 @dataclass
@@ -67,6 +79,12 @@ class KnownContacts:
     live_ids: set[Any] = field(default_factory=set)
     deleted_ids: set[Any] = field(default_factory=set)
     has_deletions_table: bool = False
+    hashes: dict[Any, str | None] = field(default_factory=dict)
+    """Each held contact's content fingerprint; None for rows written before fingerprints."""
+    rejected_keys: set[str] = field(default_factory=set)
+    """The `reject_key`s of the contacts currently set aside in the rejects table."""
+    has_rejects_table: bool = False
+    has_contacts_table: bool = False
 
 
 @dataclass
@@ -80,54 +98,27 @@ class ExtractStats:
     marked_deleted: int = 0
     reappeared: int = 0
     recovered: int = 0
+    unchanged: int = 0
+    rejected: list[RejectedContact] = field(default_factory=list)
+    """The contacts of the last listing that broke the contract, set aside in the rejects
+    table; the other contacts load as usual."""
     behind_cursor: list[dict[str, Any]] = field(default_factory=list)
-    """Contacts new to the destination whose `updated_at` is older than the cursor (an
-    import keeping its timestamps, a contact connected without an update): dlt's incremental
-    drops them, so `load` merges them in a second pass with `behind_cursor_resource`."""
-
-
-def parse_api_timestamp(value: Any) -> datetime | None:
-    """Reads an API timestamp as an aware UTC datetime.
-
-    Accepts ISO-8601 with `Z` or an offset, `YYYY-MM-DD HH:MM:SS` (taken as UTC, SprintMode's
-    undocumented format) and epoch seconds or milliseconds. Empty values are None.
-
-    Raises:
-        ValueError: the value is not a timestamp in any of those forms.
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = value / 1000 if value >= _EPOCH_MILLIS_FROM else value
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    elif isinstance(value, str):
-        parsed = datetime.fromisoformat(value.strip())
-    else:
-        raise ValueError(f"not a timestamp: {value!r}")
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def prepare_contacts(contacts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Parses the timestamps of contacts in place, naming the contact whose value is bad."""
-    prepared = list(contacts)
-    for contact in prepared:
-        for name in TIMESTAMP_FIELDS:
-            try:
-                contact[name] = parse_api_timestamp(contact.get(name))
-            except ValueError as error:
-                raise ValueError(
-                    f"contact {contact.get('id')!r} has an unreadable {name}: {error}"
-                ) from None
-    return prepared
+    """New or changed contacts of the last listing whose `updated_at` is older than the cursor
+    (an import keeping its timestamps, a field the API started to send, a late commit beyond
+    the lag): dlt's incremental would drop them, so `load` merges them in a second pass with
+    `behind_cursor_resource`."""
 
 
 def fingerprint(contact: dict[str, Any]) -> str:
-    """A stable digest of every field of a contact."""
-    canonical = json.dumps(contact, sort_keys=True, default=str, ensure_ascii=False)
+    """A stable digest of a contact's content.
+
+    A field that is null digests as a field that is absent: an API that leaves nulls out
+    (as the docs allow) and one that sends them describe the same contact.
+    """
+    content = {
+        name: value for name, value in contact.items() if value is not None and name != CONTENT_HASH
+    }
+    canonical = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.blake2b(canonical.encode(), digest_size=12).hexdigest()
 
 
@@ -136,20 +127,25 @@ class Listing:
 
     Offset pagination over a live data set repeats a contact when one is created ahead of
     the reader and skips one when one is deleted ahead of it. A listing is consistent when
-    no id came twice, every page reported the same total, and the ids seen match it.
+    no id came twice, every page reported the same total, and the contacts seen match it.
+    An item without an id counts towards the total but can be compared with nothing.
     """
 
     def __init__(self) -> None:
         self.ids: set[Any] = set()
         self.repeated = 0
+        self.without_id = 0
         self.totals: list[int] = []
 
     def add(self, page: Page) -> None:
         for contact in page.contacts:
-            contact_id = contact.get("id")
-            if contact_id in self.ids:
+            contact_id = contact.get("id") if isinstance(contact, dict) else None
+            if contact_id is None or contact_id == "":
+                self.without_id += 1
+            elif contact_id in self.ids:
                 self.repeated += 1
-            self.ids.add(contact_id)
+            else:
+                self.ids.add(contact_id)
         if page.total is not None:
             self.totals.append(page.total)
 
@@ -160,51 +156,67 @@ class Listing:
             return f"{self.repeated} contacts were listed twice"
         if len(set(self.totals)) > 1:
             return f"the total changed from {self.totals[0]} to {self.totals[-1]} while paging"
-        if self.totals and self.totals[-1] != len(self.ids):
-            return f"{len(self.ids)} contacts were listed of a total of {self.totals[-1]}"
+        seen = len(self.ids) + self.without_id
+        if self.totals and self.totals[-1] != seen:
+            return f"{seen} contacts were listed of a total of {self.totals[-1]}"
         return None
 
 
-class RecentFingerprints:
-    """Drops contacts that the lag window or a null cursor would otherwise rewrite unchanged.
+class ChangeSorter:
+    """Sorts one run's contacts into unchanged, rejected, and the two passes that write them.
 
-    dlt's incremental re-reads every contact updated within `lag` of the cursor, and every
-    contact whose `updated_at` is null (it cannot be ordered), so merge would rewrite them
-    every run. This remembers a digest of exactly those contacts in the resource state and
-    lets through only the new and changed ones. The state holds the contacts of the current
-    window, so it does not grow from run to run.
+    A contact is written only when its content fingerprint differs from the one the
+    destination holds (or from the one this run already wrote, should a shifting listing
+    be read again). The fingerprints live in the raw table itself, beside the row they
+    describe, not in dlt's state: the state then stays the same size however many contacts
+    there are, and a row and its fingerprint can never disagree. This finds changes by
+    content, so it works when the API sends no timestamps at all, when a field starts to
+    appear, and when a contact is fixed without a new `updated_at`.
+
+    dlt's incremental cursor still keeps `updated_at` and drops what is older than it (less
+    the lag); a new or changed contact that old goes to `behind`, for the second pass.
     """
 
-    STATE_KEY = "recent_fingerprints"
+    def __init__(self, contract: ContactContract, known: KnownContacts, cursor: Any) -> None:
+        self._contract = contract
+        self._known = known
+        self._cursor = cursor
+        self.written: dict[Any, str] = {}
+        """id -> fingerprint of every contact yielded this run, over every listing."""
+        self.start_listing()
 
-    def __init__(self, lag: timedelta) -> None:
-        self._lag = lag
-        self._previous: dict[str, str] = dlt.current.resource_state().get(self.STATE_KEY, {})
-        self._newest: datetime | None = None
-        self._window: dict[str, tuple[datetime | None, dict[str, Any], str | None]] = {}
+    def start_listing(self) -> None:
+        """Forgets what an earlier listing set aside: only the last listing is current.
 
-    def filter(self, contacts: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        """Yields the contacts the merge must see; the cursor filters the old ones after."""
-        for contact in contacts:
-            key = str(contact.get("id"))
+        A copy kept from an earlier listing could be merged over a fresher one, or bring back
+        a contact deleted between the two listings.
+        """
+        self.behind: dict[Any, dict[str, Any]] = {}
+        self.rejected: dict[str, tuple[Any, RejectedContact]] = {}
+        self.unchanged = 0
+
+    def sort(self, items: Iterable[Any]) -> list[dict[str, Any]]:
+        """The contacts of `items` that the main pass must write; records the others."""
+        to_write = []
+        for item in items:
+            try:
+                contact = self._contract.read(item)
+            except RejectedContact as rejected:
+                self.rejected[_reject_key(item, rejected)] = (item, rejected)
+                continue
+            contact_id = contact["id"]
+            digest = fingerprint(contact)
+            if self.written.get(contact_id, self._known.hashes.get(contact_id)) == digest:
+                self.unchanged += 1
+                continue
+            contact[CONTENT_HASH] = digest
             updated_at = contact.get(CURSOR_FIELD)
-            if updated_at is not None and (self._newest is None or updated_at > self._newest):
-                self._newest = updated_at
-            previous = self._previous.get(key)
-            digest = fingerprint(contact) if previous is not None else None
-            if updated_at is None or updated_at >= self._newest - self._lag:
-                self._window[key] = (updated_at, contact, digest)
-            if previous is None or previous != digest:
-                yield contact
-
-    def commit(self) -> None:
-        """Keeps the digests of the final window; dlt persists them with this load."""
-        start = self._newest - self._lag if self._newest is not None else None
-        dlt.current.resource_state()[self.STATE_KEY] = {
-            key: digest or fingerprint(contact)
-            for key, (updated_at, contact, digest) in self._window.items()
-            if updated_at is None or start is None or updated_at >= start
-        }
+            if self._cursor is not None and updated_at is not None and updated_at < self._cursor:
+                self.behind[contact_id] = contact
+            else:
+                self.written[contact_id] = digest
+                to_write.append(contact)
+        return to_write
 
 
 def contacts_resource(
@@ -213,30 +225,33 @@ def contacts_resource(
     policy: SyncPolicy,
     stats: ExtractStats,
 ) -> DltResource:
-    """The `contacts` resource: merge on `id`, incremental on `updated_at`, and deletes.
+    """The `contacts` resource: merge on `id`, incremental on `updated_at`, rejects and deletes.
 
-    Neither API can filter by `updated_at`, so every run reads the whole listing; dlt's
-    incremental cursor then keeps only new and changed rows. Because the whole listing is
-    read anyway, it also tells which contacts are gone: they are recorded, without rewriting
-    their last known values, in the `contact_deletions` table.
+    Neither API can filter by `updated_at`, so every run reads the whole listing and writes
+    the contacts whose content changed (`ChangeSorter`). Because the whole listing is read
+    anyway, it also tells which contacts are gone: they are recorded, without rewriting their
+    last known values, in the `contact_deletions` table. A contact that breaks the documented
+    contract is set aside in `contact_rejects`, with its payload and the reason, and the rest
+    load as usual.
 
     Args:
-        api: how to list and fetch the source's contacts.
-        known: the ids the destination holds, live and deleted.
-        policy: lag window and listing retries.
+        api: how to list and fetch the source's contacts, and their documented fields.
+        known: what the destination holds: ids, fingerprints and rejects.
+        policy: lag window, listing retries and the longest text accepted.
         stats: counts what the run saw.
     """
-    lag = timedelta(hours=policy.lag_hours)
-    lag_seconds = lag.total_seconds()
+    lag_seconds = timedelta(hours=policy.lag_hours).total_seconds()
+    contract = ContactContract(api.contract.fields, max_text_length=policy.max_text_length)
     # Declared in the source's schema, not as resource hints: those would also shape the
-    # deletions table, which this resource feeds too. Declared so that the timestamp columns
-    # exist, with their type, even if every value seen so far was null.
+    # deletions and rejects tables, which this resource feeds too. Declared so that every
+    # documented field exists, with its type, even if no contact ever sent it: dbt and its
+    # unit tests then see the same columns whatever subset of fields the API sends.
     dlt.current.source_schema().update_table(
         new_table(
             "contacts",
             columns=[
-                {"name": name, "data_type": "timestamp", "nullable": True}
-                for name in TIMESTAMP_FIELDS
+                *contract.columns(),
+                {"name": CONTENT_HASH, "data_type": "text", "nullable": True},
             ],
         )
     )
@@ -248,36 +263,33 @@ def contacts_resource(
         ),
     ) -> Iterator[Any]:
         run_started_at = datetime.now(UTC)
-        recent = RecentFingerprints(lag)
-        held_ids = known.live_ids | known.deleted_ids
-        # The cursor before lag: anything older may be dropped by dlt's incremental.
-        cursor = updated_at.start_value
+        # Fingerprints now live in the raw table; an older state still carries its own.
+        dlt.current.resource_state().pop(_LEGACY_FINGERPRINTS_KEY, None)
+        if not known.has_contacts_table:
+            # A first run over an empty account still creates the table, with every column.
+            yield dlt.mark.materialize_table_schema()
+        # The cursor less the lag: dlt's incremental drops anything older.
+        sorter = ChangeSorter(contract, known, updated_at.start_value)
         listing = Listing()
         for _ in range(max(1, policy.max_listings)):
             listing = Listing()
+            sorter.start_listing()
             stats.listings += 1
             # Pages are fetched in a thread of their own while dlt processes earlier ones.
             for page in prefetched(api.list_pages(), depth=policy.prefetch_pages):
                 stats.pages += 1
                 stats.contacts_seen += len(page.contacts)
                 listing.add(page)
-                contacts = prepare_contacts(page.contacts)
-                if cursor is not None:
-                    stats.behind_cursor.extend(
-                        contact
-                        for contact in contacts
-                        if contact["id"] not in held_ids
-                        and contact.get(CURSOR_FIELD) is not None
-                        and contact[CURSOR_FIELD] < cursor
-                    )
-                yield list(recent.filter(contacts))
+                yield sorter.sort(page.contacts)
             if listing.problem is None:
                 break
             logger.info("listing is inconsistent (%s); listing again", listing.problem)
         stats.consistent = listing.problem is None
         if stats.consistent:
-            recovered, deletions = _reconcile(api, known, listing.ids, run_started_at, stats)
-            yield list(recent.filter(prepare_contacts(recovered)))
+            recovered, deletions = _reconcile(
+                api, known, listing.ids, set(sorter.written), run_started_at, stats
+            )
+            yield sorter.sort(recovered)
             yield _deletions_rows(api, deletions, known.has_deletions_table)
         else:
             logger.warning(
@@ -285,7 +297,10 @@ def contacts_resource(
                 stats.listings,
                 listing.problem,
             )
-        recent.commit()
+        stats.unchanged = sorter.unchanged
+        stats.behind_cursor = list(sorter.behind.values())
+        stats.rejected = [rejected for _, rejected in sorter.rejected.values()]
+        yield _rejects_rows(sorter.rejected, known, run_started_at, resolve=stats.consistent)
 
     return contacts
 
@@ -305,22 +320,24 @@ def _reconcile(
     api: ContactsApi,
     known: KnownContacts,
     listed_ids: set[Any],
+    written_ids: set[Any],
     run_started_at: datetime,
     stats: ExtractStats,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Compares a consistent listing with what the destination holds.
+    """Compares a consistent listing with what the destination holds, or will after this run.
 
     A live contact the listing lacks is asked for by id before it is marked deleted: a
     listing can be consistent by its counts and still have skipped one contact while
     repeating none (one created and one deleted between two pages). Such a contact is
-    returned to be loaded instead.
+    returned to be loaded instead. A contact that an earlier listing of this run wrote, and
+    that the last one lacks, is checked the same way: it may have been deleted in between.
 
     Returns:
         The contacts the listing skipped, and the rows for the deletions table.
     """
     recovered: list[dict[str, Any]] = []
     deletions: list[dict[str, Any]] = []
-    for contact_id in sorted(known.live_ids - listed_ids, key=str):
+    for contact_id in sorted((known.live_ids | written_ids) - listed_ids, key=str):
         contact = api.fetch_contact(contact_id)
         if contact is None:
             deletions.append({"id": contact_id, "deleted_at": run_started_at})
@@ -346,12 +363,66 @@ def _deletions_rows(api: ContactsApi, rows: list[dict[str, Any]], table_exists: 
         write_disposition="merge",
         primary_key="id",
         columns={
-            "id": {"data_type": api.id_type, "nullable": False},
+            "id": {"data_type": api.contract.id_type, "nullable": False},
             "deleted_at": {"data_type": "timestamp", "nullable": True},
             "_reappeared": {"data_type": "bool", "nullable": True, "hard_delete": True},
         },
     )
     if not rows and table_exists:
+        return []
+    items = rows if rows else dlt.mark.materialize_table_schema()
+    return dlt.mark.with_hints(items, hints, create_table_variant=True)
+
+
+def _reject_key(item: Any, rejected: RejectedContact) -> str:
+    """What identifies a rejected item from night to night: its id, else its content."""
+    if rejected.contact_id is not None:
+        return str(rejected.contact_id)
+    digest = hashlib.blake2b(raw_payload(item).encode(), digest_size=12).hexdigest()
+    return f"payload:{digest}"
+
+
+def _rejects_rows(
+    rejected: dict[str, tuple[Any, RejectedContact]],
+    known: KnownContacts,
+    run_started_at: datetime,
+    resolve: bool,
+) -> Any:
+    """Routes rows to the `contact_rejects` table: one row per contact currently set aside.
+
+    Each row keeps the item exactly as the API sent it and the reason it broke the contract.
+    A contact that reads well again is hard-deleted from the table, once a complete listing
+    shows it is no longer rejected; until then its row stays.
+    """
+    hints = dlt.mark.make_hints(
+        table_name=REJECTS_TABLE,
+        write_disposition="merge",
+        primary_key="reject_key",
+        columns={
+            "reject_key": {"data_type": "text", "nullable": False},
+            "id": {"data_type": "text", "nullable": True},
+            "reason": {"data_type": "text", "nullable": True},
+            "payload": {"data_type": "text", "nullable": True},
+            "rejected_at": {"data_type": "timestamp", "nullable": True},
+            "_resolved": {"data_type": "bool", "nullable": True, "hard_delete": True},
+        },
+    )
+    rows: list[dict[str, Any]] = [
+        {
+            "reject_key": key,
+            "id": None if reason.contact_id is None else str(reason.contact_id),
+            "reason": reason.reason,
+            "payload": raw_payload(item),
+            "rejected_at": run_started_at,
+        }
+        for key, (item, reason) in rejected.items()
+    ]
+    if resolve:
+        rows += [
+            {"reject_key": key, "_resolved": True}
+            for key in sorted(known.rejected_keys - set(rejected))
+        ]
+    if not rows and known.has_rejects_table:
         return []
     items = rows if rows else dlt.mark.materialize_table_schema()
     return dlt.mark.with_hints(items, hints, create_table_variant=True)

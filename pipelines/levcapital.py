@@ -10,6 +10,7 @@ from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginat
 from requests import Response
 
 from pipelines.api_errors import SourceApiError, json_body, response_checker
+from pipelines.contact_contract import ContactContract
 from pipelines.contacts_resource import (
     ContactsApi,
     ExtractStats,
@@ -23,19 +24,42 @@ from pipelines.http_session import HttpPolicy, retrying_session
 SOURCE_NAME = "levcapital"
 CONTACTS_PATH = "/api/external/v2/contacts"
 MAX_PAGE_SIZE = 200
+# The docs' Contact Object table, field by field; every field but the id may be null or absent.
+CONTACT_CONTRACT = ContactContract(
+    {
+        "id": "bigint",
+        "contact_type": "text",
+        "first_name": "text",
+        "last_name": "text",
+        "email": "text",
+        "title": "text",
+        "department": "text",
+        "address": "text",
+        "city": "text",
+        "state": "text",
+        "zip": "text",
+        "linkedin_url": "text",
+        "is_primary": "bool",
+        "owner_account_id": "bigint",
+        "is_connected": "bool",
+        "created_at": "timestamp",
+        "updated_at": "timestamp",
+    }
+)
 
 
 def check_envelope(response: Response) -> SourceApiError | None:
     """Finds the error in a LevCapital answer: `{request_id, error: {status, type, message}}`."""
     body = json_body(response)
-    if response.status_code >= 400:
-        error = body.get("error") if isinstance(body, dict) else None
+    error = body.get("error") if isinstance(body, dict) else None
+    # The envelope can carry an error on a 200 too; its own message says more than "no data".
+    if response.status_code >= 400 or isinstance(error, dict):
         error = error if isinstance(error, dict) else {}
         return SourceApiError(
             SOURCE_NAME,
             error.get("message") or response.reason or "request failed",
             response=response,
-            status=response.status_code,
+            status=response.status_code if response.status_code >= 400 else None,
             error_type=error.get("type"),
             request_id=body.get("request_id") if isinstance(body, dict) else None,
         )
@@ -117,7 +141,7 @@ def levcapital_source(
         contact = response.json()["data"]
         return contact if contact.get("is_connected") else None
 
-    api = ContactsApi(list_pages=list_pages, fetch_contact=fetch_contact, id_type="bigint")
+    api = ContactsApi(list_pages=list_pages, fetch_contact=fetch_contact, contract=CONTACT_CONTRACT)
     return contacts_resource(
         api,
         known if known is not None else KnownContacts(),

@@ -29,9 +29,12 @@ from dlt.extract.source import DltSource
 from requests import ConnectionError as RequestsConnectionError
 from requests import RequestException, Timeout
 
+from pipelines import logs
 from pipelines.api_errors import SourceApiError
 from pipelines.contacts_resource import (
+    CONTENT_HASH,
     DELETIONS_TABLE,
+    REJECTS_TABLE,
     ExtractStats,
     KnownContacts,
     behind_cursor_resource,
@@ -85,6 +88,7 @@ class SourceLoad:
                 (stats.marked_deleted, "marked deleted"),
                 (stats.reappeared, "reappeared"),
                 (stats.recovered, "recovered from a shifting listing"),
+                (len(stats.rejected), "set aside as rejects"),
             )
             if count
         ]
@@ -93,6 +97,27 @@ class SourceLoad:
         if stats.consistent is False:
             notes.append("listing kept shifting, no deletes marked")
         return f"{line} ({'; '.join(notes)})" if notes else line
+
+    def rejects_line(self, shown: int = 5) -> str | None:
+        """One warning line naming the contacts set aside this run, or None when there are none.
+
+        e.g. `levcapital: 2 contacts set aside in raw_levcapital.contact_rejects: 84 (created_at
+        is unreadable: Invalid isoformat string: 'yesterday'), 91 (first_name is a number, not a
+        string)`.
+        """
+        rejected = self.stats.rejected
+        if not rejected:
+            return None
+        named = ", ".join(
+            f"{'an item without an id' if r.contact_id is None else r.contact_id} ({r.reason})"
+            for r in rejected[:shown]
+        )
+        more = f", and {len(rejected) - shown:,} more" if len(rejected) > shown else ""
+        what = "contact" if len(rejected) == 1 else "contacts"
+        return (
+            f"{self.source}: {len(rejected):,} {what} set aside in "
+            f"raw_{self.source}.{REJECTS_TABLE}: {named}{more}"
+        )
 
 
 def pipeline_for(source_name: str, duckdb_path: Path) -> dlt.Pipeline:
@@ -120,7 +145,20 @@ def load_source(
         **source_args: explicit source arguments (base_url, api_key, ...) that take
             precedence over dlt's config and secrets resolution.
     """
-    result = SourceLoad(source_name, run_id=run_id or uuid.uuid4().hex)
+    # Every log line of this source's work names it, in its own thread and in dlt's.
+    with logs.source_context(source_name):
+        result = SourceLoad(source_name, run_id=run_id or uuid.uuid4().hex)
+        pipeline = _load(result, duckdb_path, source_args)
+        if pipeline is not None:
+            _record(pipeline, result)
+        return result
+
+
+def _load(
+    result: SourceLoad, duckdb_path: Path, source_args: dict[str, Any]
+) -> dlt.Pipeline | None:
+    """Runs one source's extract and load into `result`; returns its pipeline once made."""
+    source_name = result.source
     started = time.perf_counter()
     pipeline = None
     try:
@@ -149,9 +187,7 @@ def load_source(
         result.exception = error
     result.seconds = time.perf_counter() - started
     result.finished_at = datetime.now(UTC)
-    if pipeline is not None:
-        _record(pipeline, result)
-    return result
+    return pipeline
 
 
 def _record(pipeline: dlt.Pipeline, result: SourceLoad) -> None:
@@ -207,28 +243,39 @@ def written_ids(pipeline: dlt.Pipeline, load_ids: Iterable[str]) -> set[Any]:
 
 
 def read_known_contacts(pipeline: dlt.Pipeline) -> KnownContacts:
-    """The contact ids the destination holds, live and deleted, before this run."""
+    """What the destination holds before this run: ids, live and deleted, their
+    fingerprints, and the contacts set aside as rejects."""
     schema = pipeline.dataset_name
     with pipeline.sql_client() as client:
-        tables = {
-            row[0]
-            for row in client.execute_sql(
-                f"select table_name from information_schema.tables where table_schema = '{schema}'"
+        columns = {
+            (table, column)
+            for table, column in client.execute_sql(
+                "select table_name, column_name from information_schema.columns "
+                f"where table_schema = '{schema}'"
             )
         }
+        tables = {table for table, _ in columns}
+        known = KnownContacts(
+            has_contacts_table="contacts" in tables,
+            has_deletions_table=DELETIONS_TABLE in tables,
+            has_rejects_table=REJECTS_TABLE in tables,
+        )
+        if REJECTS_TABLE in tables:
+            known.rejected_keys = {
+                row[0]
+                for row in client.execute_sql(f"select reject_key from {schema}.{REJECTS_TABLE}")
+            }
         if "contacts" not in tables:
-            return KnownContacts()
-        deleted: set = set()
+            return known
         if DELETIONS_TABLE in tables:
-            deleted = {
+            known.deleted_ids = {
                 row[0] for row in client.execute_sql(f"select id from {schema}.{DELETIONS_TABLE}")
             }
-        every = {row[0] for row in client.execute_sql(f"select id from {schema}.contacts")}
-    return KnownContacts(
-        live_ids=every - deleted,
-        deleted_ids=deleted,
-        has_deletions_table=DELETIONS_TABLE in tables,
-    )
+        # Rows written before fingerprints were kept have none: they are written once more.
+        digest = CONTENT_HASH if ("contacts", CONTENT_HASH) in columns else "null"
+        known.hashes = dict(client.execute_sql(f"select id, {digest} from {schema}.contacts") or [])
+    known.live_ids = set(known.hashes) - known.deleted_ids
+    return known
 
 
 def describe_failure(source_name: str, error: BaseException) -> str | None:
@@ -259,8 +306,6 @@ def describe_failure(source_name: str, error: BaseException) -> str | None:
             )
         if isinstance(cause, RequestException):
             return _describe_request_failure(cause)
-        if isinstance(cause, ValueError) and "unreadable" in str(cause):
-            return _first_line(cause)
     return None
 
 

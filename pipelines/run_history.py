@@ -27,9 +27,20 @@ create table if not exists {RUNS_TABLE} (
     rows_updated bigint not null,
     rows_marked_deleted bigint not null,
     seconds double not null,
+    rows_rejected bigint not null default 0,
     primary key (run_id, source_system)
 )
 """
+# Tables made before a column existed get it; their old rows read its default.
+_ADD_COLUMNS = (
+    f"alter table {RUNS_TABLE} add column if not exists rows_rejected bigint default 0",
+)
+
+
+_COLUMNS = (
+    "run_id, source_system, started_at, finished_at, status, error, pages, contacts_seen, "
+    "rows_inserted, rows_updated, rows_marked_deleted, seconds, rows_rejected"
+)
 
 
 def record_run(pipeline: "dlt.Pipeline", result: "SourceLoad") -> None:
@@ -51,10 +62,13 @@ def record_run(pipeline: "dlt.Pipeline", result: "SourceLoad") -> None:
         result.rows_updated,
         stats.marked_deleted,
         round(result.seconds, 3),
+        len(stats.rejected),
     )
     with _WRITE_LOCK, pipeline.sql_client() as client:
         client.execute_sql("create schema if not exists analytics")
         client.execute_sql(_CREATE)
+        for statement in _ADD_COLUMNS:
+            client.execute_sql(statement)
         client.execute_sql(
-            f"insert into {RUNS_TABLE} values ({', '.join(['%s'] * len(row))})", *row
+            f"insert into {RUNS_TABLE} ({_COLUMNS}) values ({', '.join(['%s'] * len(row))})", *row
         )

@@ -11,6 +11,7 @@ from dlt.sources.helpers.rest_client.paginators import PageNumberPaginator
 from requests import Response
 
 from pipelines.api_errors import SourceApiError, json_body, response_checker
+from pipelines.contact_contract import ContactContract
 from pipelines.contacts_resource import (
     ContactsApi,
     ExtractStats,
@@ -25,6 +26,42 @@ from pipelines.page_fetching import AdaptiveConcurrency, fan_out
 SOURCE_NAME = "sprintmode"
 CONTACTS_PATH = "/api/contacts"
 MAX_PAGE_SIZE = 100
+# Every field the docs name: the list example's, and those POST and PATCH accept. The docs give
+# no object table, so the types are assumptions: ids, names and tags are strings,
+# portal_access is 0 or 1, engagement_score an integer and enrichment_data an object.
+CONTACT_CONTRACT = ContactContract(
+    {
+        "id": "text",
+        "email": "text",
+        "first_name": "text",
+        "last_name": "text",
+        "full_name": "text",
+        "company_id": "text",
+        "company_name": "text",
+        "title": "text",
+        "role": "text",
+        "department": "text",
+        "phone": "text",
+        "contact_type": "text",
+        "source": "text",
+        "pipeline_stage": "text",
+        "funnel_stage": "text",
+        "engagement_score": "bigint",
+        "last_engagement_at": "timestamp",
+        "enrichment_status": "text",
+        "enrichment_data": "json",
+        "linkedin_url": "text",
+        "photo_url": "text",
+        "close_lead_id": "text",
+        "close_contact_id": "text",
+        "tags": "text",
+        "notes": "text",
+        "portal_access": "bigint",
+        "portal_role": "text",
+        "created_at": "timestamp",
+        "updated_at": "timestamp",
+    }
+)
 
 
 def check_envelope(response: Response) -> SourceApiError | None:
@@ -149,7 +186,7 @@ def sprintmode_source(
         )
         return None if response.status_code == 404 else response.json()["data"]
 
-    api = ContactsApi(list_pages=list_pages, fetch_contact=fetch_contact, id_type="text")
+    api = ContactsApi(list_pages=list_pages, fetch_contact=fetch_contact, contract=CONTACT_CONTRACT)
     return contacts_resource(
         api,
         known if known is not None else KnownContacts(),

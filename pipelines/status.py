@@ -20,8 +20,10 @@ EXIT_UNHEALTHY = 1
 TABLES = (
     "raw_levcapital.contacts",
     "raw_levcapital.contact_deletions",
+    "raw_levcapital.contact_rejects",
     "raw_sprintmode.contacts",
     "raw_sprintmode.contact_deletions",
+    "raw_sprintmode.contact_rejects",
     "analytics.contacts",
     "analytics.people",
     "analytics.contacts_history",
@@ -50,6 +52,8 @@ class SourceStatus:
     newest_updated_at: datetime | None = None
     live_contacts: int = 0
     deleted_contacts: int = 0
+    rejected_contacts: int | None = None
+    """Contacts set aside in `raw_<source>.contact_rejects` now; None before the table exists."""
 
 
 @dataclass
@@ -67,6 +71,11 @@ class Status:
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def rejected_contacts(self) -> int:
+        """Contacts set aside as rejects across sources: loaded around, not a failure."""
+        return sum(s.rejected_contacts or 0 for s in self.sources)
+
     def to_dict(self) -> dict[str, Any]:
         """The status as plain JSON values; timestamps in ISO 8601."""
         return _jsonable(
@@ -75,6 +84,7 @@ class Status:
                 "checked_at": self.checked_at,
                 "ok": self.ok,
                 "problems": self.problems,
+                "rejected_contacts": self.rejected_contacts,
                 "max_age_hours": self.max_age_hours,
                 "sources": {
                     s.source: {k: v for k, v in asdict(s).items() if k != "source"}
@@ -97,7 +107,8 @@ class Status:
                 what = (
                     f"{run['pages']:,} pages, {run['contacts_seen']:,} contacts seen, "
                     f"{run['rows_inserted']:,} inserted, {run['rows_updated']:,} updated, "
-                    f"{run['rows_marked_deleted']:,} marked deleted, {run['seconds']:.1f} s"
+                    f"{run['rows_marked_deleted']:,} marked deleted, "
+                    f"{run.get('rows_rejected') or 0:,} rejected, {run['seconds']:.1f} s"
                 )
             else:
                 what = run["error"] or "no error recorded"
@@ -122,9 +133,16 @@ class Status:
                 f"{s.live_contacts:,} live contacts, {s.deleted_contacts:,} deleted, "
                 f"newest updated_at {_when(s.newest_updated_at) if s.newest_updated_at else '-'}"
             )
+            if s.rejected_contacts:
+                lines.append(
+                    f"  {'':<11} {s.rejected_contacts:,} set aside in "
+                    f"raw_{s.source}.contact_rejects: they broke the API's contract"
+                )
         lines.append("")
         if self.ok and self.max_age_hours is not None:
             lines.append(f"Status: ok, every source loaded within {self.max_age_hours:g} h")
+        elif self.ok and self.rejected_contacts:
+            lines.append(f"Status: ok, with {self.rejected_contacts:,} contacts set aside")
         elif self.ok:
             lines.append("Status: ok")
         else:
@@ -202,6 +220,11 @@ def _source_status(
         age = status.checked_at - result.last_success_at
         result.age_hours = round(age.total_seconds() / 3600, 2)
     result.cursor = read_cursor(connection, existing, source)
+    rejects = f"raw_{source}.contact_rejects"
+    if rejects in existing:
+        (result.rejected_contacts,) = connection.execute(
+            f"select count(*) from {rejects}"
+        ).fetchone()
     if "analytics.contacts" in existing:
         (
             result.newest_updated_at,

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipelines.contacts_resource import parse_api_timestamp
+from pipelines.contact_contract import parse_api_timestamp
 from pipelines.load import load_sources
 from pipelines.paths import PROJECT_DIR
 from pipelines.simulators import LevCapitalSimulator, SprintModeSimulator

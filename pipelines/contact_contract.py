@@ -1,0 +1,190 @@
+"""The documented shape of a contact: its typed columns, and the check that sets a bad one aside.
+
+Each API's docs list the fields of its contact object with a type. They are declared to dlt as
+typed columns, so that a field the API has never sent still exists, with its type, in the raw
+table (dbt's models and unit tests can then rely on it). The same declaration is the contract
+each listed contact is checked against: one that breaks it (no id, a timestamp in no known
+format, an object where a string belongs, a 2 MB string) is set aside with its reason instead
+of failing its whole source, night after night, until someone fixes it upstream.
+
+A real API sends the least its docs allow, so a documented field that is absent or null is
+always fine, and a field the docs do not mention is passed on as dlt sees fit.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+# Values at or above this are epoch milliseconds rather than seconds (year 5138 in seconds).
+_EPOCH_MILLIS_FROM = 100_000_000_000
+DEFAULT_MAX_TEXT_LENGTH = 65_536
+"""Characters a text value may hold. Names and notes are short; a value of megabytes is a bug
+upstream, and would bloat every copy of the row (raw table, history, parquet packages)."""
+
+
+def parse_api_timestamp(value: Any) -> datetime | None:
+    """Reads an API timestamp as an aware UTC datetime.
+
+    Accepts ISO-8601 with `Z` or an offset, `YYYY-MM-DD HH:MM:SS` (taken as UTC, SprintMode's
+    undocumented format) and epoch seconds or milliseconds. Empty values are None.
+
+    Raises:
+        ValueError: the value is not a timestamp in any of those forms.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = value / 1000 if value >= _EPOCH_MILLIS_FROM else value
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    elif isinstance(value, str):
+        parsed = datetime.fromisoformat(value.strip())
+    else:
+        raise ValueError(f"not a timestamp: {_json_kind(value)}")
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _json_kind(value: Any) -> str:
+    """How the docs would name a JSON value's type: `an object`, `a number`, ..."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _as_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError(f"is {_json_kind(value)}, not a string")
+    return value
+
+
+def _as_bigint(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise ValueError(f"is {_json_kind(value)}, not an integer")
+
+
+def _as_double(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise ValueError(f"is {_json_kind(value)}, not a number")
+
+
+def _as_bool(value: Any) -> Any:
+    # 0 and 1 are what many APIs send for booleans; they mean nothing else.
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"is {_json_kind(value)}, not a boolean")
+
+
+def _as_timestamp(value: Any) -> Any:
+    try:
+        return parse_api_timestamp(value)
+    except (ValueError, OverflowError, OSError) as error:
+        raise ValueError(f"is unreadable: {error}") from None
+
+
+def _as_json(value: Any) -> Any:
+    return value
+
+
+# dlt data type -> how a value of that column is read; each raises ValueError with the reason.
+_READERS: dict[str, Callable[[Any], Any]] = {
+    "text": _as_text,
+    "bigint": _as_bigint,
+    "double": _as_double,
+    "bool": _as_bool,
+    "timestamp": _as_timestamp,
+    "json": _as_json,
+}
+
+
+class RejectedContact(ValueError):
+    """A listed contact that breaks the documented contract, and why."""
+
+    def __init__(self, contact_id: Any, reason: str) -> None:
+        super().__init__(reason)
+        self.contact_id = contact_id
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ContactContract:
+    """The documented fields of one API's contact object, with their dlt data types.
+
+    Attributes:
+        fields: field name -> dlt data type (`text`, `bigint`, `double`, `bool`,
+            `timestamp` or `json`), in the docs' order; `id` is required, the others are
+            optional and nullable.
+        max_text_length: characters a string value may hold, documented field or not.
+    """
+
+    fields: dict[str, str]
+    max_text_length: int = DEFAULT_MAX_TEXT_LENGTH
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.fields.values()) - set(_READERS))
+        if unknown or "id" not in self.fields:
+            raise ValueError(f"a contract needs an `id` and known types, not {unknown}")
+
+    @property
+    def id_type(self) -> str:
+        return self.fields["id"]
+
+    def columns(self) -> list[dict[str, Any]]:
+        """The fields as dlt column schemas: the id is the primary key, the rest nullable."""
+        return [
+            {"name": name, "data_type": kind, "nullable": name != "id"}
+            for name, kind in self.fields.items()
+        ]
+
+    def read(self, item: Any) -> dict[str, Any]:
+        """The contact with its documented fields in their types; `item` is left as it is.
+
+        Raises:
+            RejectedContact: the item breaks the contract; names the field and the cause.
+        """
+        if not isinstance(item, dict):
+            raise RejectedContact(None, f"is {_json_kind(item)}, not a contact object")
+        contact_id = item.get("id")
+        if contact_id is None or contact_id == "":
+            raise RejectedContact(None, "has no id")
+        contact = dict(item)
+        for name, value in item.items():
+            if value is None:
+                continue
+            if isinstance(value, str) and len(value) > self.max_text_length:
+                raise RejectedContact(
+                    contact_id,
+                    f"{name} is {len(value):,} characters long, over the limit of "
+                    f"{self.max_text_length:,}",
+                )
+            kind = self.fields.get(name)
+            if kind is None:
+                continue
+            try:
+                contact[name] = _READERS[kind](value)
+            except ValueError as error:
+                raise RejectedContact(contact_id, f"{name} {error}") from None
+        return contact
+
+
+def raw_payload(item: Any) -> str:
+    """The item as the API sent it, as JSON text, for the rejects table."""
+    return json.dumps(item, ensure_ascii=False, default=str)
