@@ -34,6 +34,8 @@ class TransformResult:
     failures: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)
+    """Every node dbt ran, whatever its outcome, as `name (resource type)`."""
 
     def summary_line(self) -> str:
         """One line for the end of a run, then one per failure (node and cause) and per note."""
@@ -69,7 +71,7 @@ def dbt_args(command: str = "build", *extra: str) -> list[str]:
 
 
 def transform(duckdb_path: Path, as_of: datetime | None = None) -> TransformResult:
-    """Runs `dbt build` in-process: models, snapshot, data tests and unit tests.
+    """Runs `dbt build` in-process: models, snapshot and data tests, never unit tests.
 
     A failing test does not raise: the result is not ok and names it. What dbt built before
     the failure stays built; nodes downstream of a failure are skipped, so a contacts table
@@ -77,8 +79,11 @@ def transform(duckdb_path: Path, as_of: datetime | None = None) -> TransformResu
 
     A raw contacts table that does not exist yet (its source has never loaded) does not stop
     the build: staging reads it as empty, so the other source's contacts are still built.
-    dbt's unit tests need every input table to exist, so that build leaves them out, and the
-    result's notes say so.
+
+    dbt's unit tests test our SQL, not the night's data, so they belong to CI (`make test`,
+    tests/test_dbt_unit_tests.py), not here. dbt builds their fixtures from the columns of
+    the real input tables, so on this path their outcome would depend on what the API has
+    sent so far, and one failing would skip every model downstream of it.
 
     Args:
         duckdb_path: the DuckDB file that dlt loaded; made absolute for dbt's profile.
@@ -97,23 +102,23 @@ def transform(duckdb_path: Path, as_of: datetime | None = None) -> TransformResu
     started = time.perf_counter()
     missing = missing_raw_tables(duckdb_path)
     notes = [f"{table} has never been loaded: its contacts are empty" for table in missing]
-    extra_args: list[str] = []
-    if missing:
-        extra_args = ["--exclude-resource-type", "unit_test"]
-        notes.append("unit tests not run: they need every raw contacts table to exist")
+    extra_args = ["--exclude-resource-type", "unit_test"]
     if as_of is not None:
         extra_args += ["--vars", json.dumps({"as_of": as_of.isoformat()})]
     try:
         outcome = dbtRunner().invoke(dbt_args("build", *extra_args))
     finally:
-        _release_database()
+        release_database()
     seconds = time.perf_counter() - started
 
     failures: list[str] = []
     skipped: list[str] = []
+    built: list[str] = []
     for node_result in getattr(outcome.result, "results", None) or []:
         status = str(node_result.status).lower()
         name = f"{node_result.node.name} ({node_result.node.resource_type})"
+        if status != "skipped":
+            built.append(name)
         if status in _FAILED_STATUSES:
             failures.append(f"{name}: {_first_line(node_result.message) or status}")
         elif status == "skipped":
@@ -128,6 +133,7 @@ def transform(duckdb_path: Path, as_of: datetime | None = None) -> TransformResu
         failures=failures,
         skipped=skipped,
         notes=notes,
+        built=built,
     )
 
 
@@ -145,7 +151,7 @@ def missing_raw_tables(duckdb_path: Path) -> list[str]:
     return [table for table in RAW_TABLES if table not in existing]
 
 
-def _release_database() -> None:
+def release_database() -> None:
     """Closes the DuckDB database that dbt-duckdb keeps open in this process after a run.
 
     Left open, it holds the file's lock, and this process could not open the file again with

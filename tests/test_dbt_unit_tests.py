@@ -1,0 +1,80 @@
+"""dbt's unit tests: they run here, in CI, and never on the nightly path.
+
+dbt builds a unit test's fixtures from the columns of its real input tables. The input tables
+here come from a load of the least the docs allow (list items with only the list example's
+fields, no timestamps), so the tests pass on the declared schema alone, whatever an API has
+sent so far; and they never meet a night's data.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import LEVCAPITAL_KEY, SPRINTMODE_KEY
+
+from pipelines.load import load_sources
+from pipelines.paths import DBT_PROJECT_DIR
+from pipelines.simulators import LevCapitalSimulator, SprintModeSimulator
+from pipelines.transform import dbt_args, release_database, transform
+
+MINIMAL_SHAPE = "list_example_no_timestamps"
+
+
+def declared_unit_tests() -> list[str]:
+    names = []
+    for path in sorted(DBT_PROJECT_DIR.glob("models/**/*.yml")):
+        names += [test["name"] for test in yaml.safe_load(path.read_text()).get("unit_tests", [])]
+    return sorted(names)
+
+
+@pytest.fixture(scope="module")
+def minimal_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database loaded from APIs that send only what their docs' list examples show."""
+    duckdb_path = tmp_path_factory.mktemp("unit") / "minimal.duckdb"
+    with (
+        LevCapitalSimulator(
+            n_contacts=20, seed=3, api_key=LEVCAPITAL_KEY, list_shape=MINIMAL_SHAPE
+        ) as lev,
+        SprintModeSimulator(
+            n_contacts=20, seed=3, api_key=SPRINTMODE_KEY, list_shape=MINIMAL_SHAPE
+        ) as sm,
+    ):
+        loads = load_sources(
+            duckdb_path,
+            source_args={
+                "levcapital": {"base_url": lev.base_url, "api_key": LEVCAPITAL_KEY},
+                "sprintmode": {"base_url": sm.base_url, "api_key": SPRINTMODE_KEY},
+            },
+        )
+    assert [load.error for load in loads] == [None, None]
+    return duckdb_path
+
+
+def run_dbt(duckdb_path: Path, *args: str):
+    from dbt.cli.main import dbtRunner
+
+    os.environ["CONTACTS_DUCKDB"] = str(duckdb_path)
+    try:
+        return dbtRunner().invoke(dbt_args(*args))
+    finally:
+        release_database()
+
+
+def test_every_unit_test_passes_on_the_declared_schema(minimal_database: Path) -> None:
+    # Unit tests need their inputs to exist as relations: build them, empty, first.
+    assert run_dbt(minimal_database, "run", "--empty").success
+
+    outcome = run_dbt(minimal_database, "test", "--select", "test_type:unit")
+
+    results = {result.node.name: str(result.status) for result in outcome.result.results}
+    assert results == dict.fromkeys(declared_unit_tests(), "pass")
+    assert len(results) >= 10
+
+
+def test_the_nightly_transform_runs_no_unit_test(minimal_database: Path) -> None:
+    result = transform(minimal_database)
+
+    assert result.ok, result.failures
+    assert not [name for name in result.built if name.endswith("(unit_test)")]
+    assert "contacts (model)" in result.built
