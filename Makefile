@@ -67,5 +67,10 @@ format: install
 	$(BIN)/ruff check --fix pipelines tests bench
 	$(BIN)/ruff format pipelines tests bench
 
+# Only what can be made again: the demo's and lint's databases with their dlt working folders,
+# dbt's output and the tools' caches. data/ also holds the real database, contacts.duckdb by
+# default, and its pipeline state: nothing here deletes them (tests/test_makefile.py checks).
 clean:
-	rm -rf data sql/target sql/logs .pytest_cache .ruff_cache
+	rm -rf data/demo.duckdb data/demo.duckdb.wal data/demo.duckdb.dlt
+	rm -rf data/lint.duckdb data/lint.duckdb.wal data/lint.duckdb.dlt
+	rm -rf sql/target sql/logs .pytest_cache .ruff_cache
