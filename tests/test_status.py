@@ -14,8 +14,10 @@ CONTACTS_ELT = str(Path(sys.executable).with_name("contacts-elt"))
 TABLES = (
     "raw_levcapital.contacts",
     "raw_levcapital.contact_deletions",
+    "raw_levcapital.contact_rejects",
     "raw_sprintmode.contacts",
     "raw_sprintmode.contact_deletions",
+    "raw_sprintmode.contact_rejects",
     "analytics.contacts",
     "analytics.people",
     "analytics.contacts_history",
