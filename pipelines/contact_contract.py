@@ -12,7 +12,6 @@ always fine, and a field the docs do not mention is passed on as dlt sees fit.
 """
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -64,35 +63,6 @@ def _json_kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _as_text(value: Any) -> Any:
-    if not isinstance(value, str):
-        raise ValueError(f"is {_json_kind(value)}, not a string")
-    return value
-
-
-def _as_bigint(value: Any) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise ValueError(f"is {_json_kind(value)}, not an integer")
-
-
-def _as_double(value: Any) -> Any:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    raise ValueError(f"is {_json_kind(value)}, not a number")
-
-
-def _as_bool(value: Any) -> Any:
-    # 0 and 1 are what many APIs send for booleans; they mean nothing else.
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise ValueError(f"is {_json_kind(value)}, not a boolean")
-
-
 def _as_timestamp(value: Any) -> Any:
     try:
         return parse_api_timestamp(value)
@@ -100,19 +70,9 @@ def _as_timestamp(value: Any) -> Any:
         raise ValueError(f"is unreadable: {error}") from None
 
 
-def _as_json(value: Any) -> Any:
-    return value
-
-
-# dlt data type -> how a value of that column is read; each raises ValueError with the reason.
-_READERS: dict[str, Callable[[Any], Any]] = {
-    "text": _as_text,
-    "bigint": _as_bigint,
-    "double": _as_double,
-    "bool": _as_bool,
-    "timestamp": _as_timestamp,
-    "json": _as_json,
-}
+# dlt data type -> how the docs would name a value of it, for the reasons of rejects.
+_SCALARS = {"text": "a string", "bigint": "an integer", "double": "a number", "bool": "a boolean"}
+KNOWN_TYPES = frozenset({*_SCALARS, "timestamp", "json"})
 
 
 class RejectedContact(ValueError):
@@ -128,18 +88,32 @@ class RejectedContact(ValueError):
 class ContactContract:
     """The documented fields of one API's contact object, with their dlt data types.
 
+    What breaks the contract, and sets a contact aside:
+    - no id, or an id of another type (it is the merge key);
+    - a timestamp field whose value is in no form `parse_api_timestamp` reads;
+    - an object or a list where a scalar belongs;
+    - a value other than a string in a field of `strict_text` (a number is no name);
+    - a string longer than `max_text_length`, in any field.
+
+    Any other change of type is drift, not breakage, and loads as before: dlt coerces the
+    value into the column where it can (the number 10004 into the text column `zip` as
+    "10004") and writes it to a variant column beside it where it cannot (`engagement_score`
+    "high" to `engagement_score__v_text`), which staging folds back in.
+
     Attributes:
         fields: field name -> dlt data type (`text`, `bigint`, `double`, `bool`,
             `timestamp` or `json`), in the docs' order; `id` is required, the others are
             optional and nullable.
+        strict_text: text fields whose value must be a string: names and emails.
         max_text_length: characters a string value may hold, documented field or not.
     """
 
     fields: dict[str, str]
+    strict_text: frozenset[str] = frozenset()
     max_text_length: int = DEFAULT_MAX_TEXT_LENGTH
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.fields.values()) - set(_READERS))
+        unknown = sorted(set(self.fields.values()) - KNOWN_TYPES)
         if unknown or "id" not in self.fields:
             raise ValueError(f"a contract needs an `id` and known types, not {unknown}")
 
@@ -154,8 +128,11 @@ class ContactContract:
             for name, kind in self.fields.items()
         ]
 
+    def with_max_text_length(self, max_text_length: int) -> "ContactContract":
+        return ContactContract(self.fields, self.strict_text, max_text_length)
+
     def read(self, item: Any) -> dict[str, Any]:
-        """The contact with its documented fields in their types; `item` is left as it is.
+        """The contact, its timestamps parsed to UTC datetimes; `item` is left as it is.
 
         Raises:
             RejectedContact: the item breaks the contract; names the field and the cause.
@@ -165,6 +142,11 @@ class ContactContract:
         contact_id = item.get("id")
         if contact_id is None or contact_id == "":
             raise RejectedContact(None, "has no id")
+        id_kind = "bigint" if isinstance(contact_id, int) else "text"
+        if isinstance(contact_id, bool | float | dict | list) or id_kind != self.id_type:
+            raise RejectedContact(
+                None, f"has an id that is {_json_kind(contact_id)}, not {_SCALARS[self.id_type]}"
+            )
         contact = dict(item)
         for name, value in item.items():
             if value is None:
@@ -176,12 +158,19 @@ class ContactContract:
                     f"{self.max_text_length:,}",
                 )
             kind = self.fields.get(name)
-            if kind is None:
+            if kind is None or kind == "json":
                 continue
-            try:
-                contact[name] = _READERS[kind](value)
-            except ValueError as error:
-                raise RejectedContact(contact_id, f"{name} {error}") from None
+            if kind == "timestamp":
+                try:
+                    contact[name] = _as_timestamp(value)
+                except ValueError as error:
+                    raise RejectedContact(contact_id, f"{name} {error}") from None
+            elif isinstance(value, dict | list) or (
+                name in self.strict_text and not isinstance(value, str)
+            ):
+                raise RejectedContact(
+                    contact_id, f"{name} is {_json_kind(value)}, not {_SCALARS[kind]}"
+                )
         return contact
 
 

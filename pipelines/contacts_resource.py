@@ -241,7 +241,7 @@ def contacts_resource(
         stats: counts what the run saw.
     """
     lag_seconds = timedelta(hours=policy.lag_hours).total_seconds()
-    contract = ContactContract(api.contract.fields, max_text_length=policy.max_text_length)
+    contract = api.contract.with_max_text_length(policy.max_text_length)
     # Declared in the source's schema, not as resource hints: those would also shape the
     # deletions and rejects tables, which this resource feeds too. Declared so that every
     # documented field exists, with its type, even if no contact ever sent it: dbt and its

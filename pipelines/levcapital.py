@@ -44,7 +44,9 @@ CONTACT_CONTRACT = ContactContract(
         "is_connected": "bool",
         "created_at": "timestamp",
         "updated_at": "timestamp",
-    }
+    },
+    # A number is never a name or an email; in `zip` or `phone` it is drift, and loads.
+    strict_text=frozenset({"first_name", "last_name", "email"}),
 )
 
 

@@ -60,7 +60,9 @@ CONTACT_CONTRACT = ContactContract(
         "portal_role": "text",
         "created_at": "timestamp",
         "updated_at": "timestamp",
-    }
+    },
+    # A number is never a name or an email; in `zip` or `phone` it is drift, and loads.
+    strict_text=frozenset({"first_name", "last_name", "full_name", "email"}),
 )
 
 

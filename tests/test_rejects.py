@@ -34,7 +34,7 @@ def break_contacts(sims) -> dict[str, list]:
     lev.corrupt(lev_ids[3], id=OMIT)
     sm.corrupt(sm_ids[0], updated_at="31/12/2025 10:00")
     sm.corrupt(sm_ids[1], full_name=42)
-    sm.corrupt(sm_ids[2], portal_access="yes")
+    sm.corrupt(sm_ids[2], portal_access={"level": 1})
     sm.corrupt(sm_ids[3], id=OMIT)
     return {"levcapital": lev_ids, "sprintmode": sm_ids}
 
@@ -71,7 +71,7 @@ def test_malformed_contacts_are_set_aside_and_the_others_land_night_after_night(
     assert sorted(reason for _, reason, _ in sm_rejects.values()) == [
         "full_name is a number, not a string",
         "has no id",
-        "portal_access is a string, not an integer",
+        "portal_access is an object, not an integer",
         "updated_at is unreadable: Invalid isoformat string: '31/12/2025 10:00'",
     ]
     # The payload is the item exactly as the API sent it.
