@@ -31,6 +31,7 @@ test: lint
 # Compiling source_or_empty looks the raw tables up, so dbt opens (and creates) a throwaway
 # database there: its folder must exist, which it does not in a fresh clone.
 lint: install
+	$(BIN)/lint-imports
 	$(BIN)/ruff check pipelines tests bench
 	$(BIN)/ruff format --check pipelines tests bench
 	mkdir -p $(CURDIR)/data

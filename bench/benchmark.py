@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipelines.simulators import LevCapitalSimulator, SprintModeSimulator
+from pipelines.demo.simulators import LevCapitalSimulator, SprintModeSimulator
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results.md"

@@ -2,34 +2,21 @@
 
 import argparse
 import os
-import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 from pipelines import logs
-from pipelines.paths import DEFAULT_DUCKDB, DEMO_DUCKDB, PROJECT_DIR, resolve_duckdb_path
-from pipelines.run_lock import EXIT_RUN_IN_PROGRESS, RunInProgress, exclusive_run
+from pipelines.paths import DEFAULT_DUCKDB, DEMO_DUCKDB, resolve_duckdb_path
+from pipelines.runs.lock import RunInProgress, exclusive_run
+from pipelines.settings import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_RUN_IN_PROGRESS,
+    SOURCE_NAMES,
+    prepare_environment,
+)
 
-SOURCE_NAMES = ("levcapital", "sprintmode")
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_LOADED_WITH_REJECTS = 3
-"""Everything loaded and built, except contacts that broke their API's contract: they are in
-`raw_<source>.contact_rejects`, with the reason. A failure (1) or a busy database (75) wins."""
 DEMO_NIGHTS = 3
-
-
-def _prepare_environment() -> None:
-    """Settings every command needs before dlt or dbt are imported.
-
-    dlt looks for `.dlt/` in the working directory; pointing it at the project lets a
-    scheduler run the command from anywhere. Telemetry is off: there is no internet here, and
-    a nightly job should not phone home anyway.
-    """
-    os.environ.setdefault("DLT_PROJECT_DIR", str(PROJECT_DIR))
-    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
 def _resolve_duckdb(args: argparse.Namespace) -> Path:
@@ -42,134 +29,41 @@ def _resolve_duckdb(args: argparse.Namespace) -> Path:
     return path
 
 
-def _report_loads(loads: Sequence, verbose: bool) -> int:
-    for result in loads:
-        stats = result.stats
-        logs.emit(
-            "source_loaded" if result.ok else "source_failed",
-            result.summary_line(),
-            level="info" if result.ok else "error",
-            source=result.source,
-            exception=result.exception,
-            show_traceback=result.exception is not None and (verbose or not result.expected),
-            run_id=result.run_id,
-            status="succeeded" if result.ok else "failed",
-            pages=stats.pages,
-            contacts_seen=stats.contacts_seen,
-            rows_written=result.rows_written,
-            rows_inserted=result.rows_inserted,
-            rows_updated=result.rows_updated,
-            rows_marked_deleted=stats.marked_deleted,
-            seconds=round(result.seconds, 3),
-            rows_rejected=len(stats.rejected),
-            **({"error": result.error} if result.error else {}),
-        )
-        rejects = result.rejects_line()
-        if rejects is not None:
-            logs.emit(
-                "contacts_rejected",
-                rejects,
-                level="warning",
-                source=result.source,
-                rejected=[
-                    {"id": rejected.contact_id, "reason": rejected.reason}
-                    for rejected in stats.rejected
-                ],
-            )
-    if not all(result.ok for result in loads):
-        return EXIT_FAILED
-    return EXIT_LOADED_WITH_REJECTS if any(r.stats.rejected for r in loads) else EXIT_OK
-
-
-def _report_transform(duckdb_path: Path, as_of: datetime | None = None) -> int:
-    from pipelines.transform import transform
-
-    result = transform(duckdb_path, as_of=as_of)
-    logs.emit(
-        "transform_finished" if result.ok else "transform_failed",
-        result.summary_line(),
-        level="info" if result.ok else "error",
-        source="dbt",
-        status="succeeded" if result.ok else "failed",
-        seconds=round(result.seconds, 3),
-        failures=result.failures,
-        skipped=result.skipped,
-        notes=result.notes,
-    )
-    return EXIT_OK if result.ok else EXIT_FAILED
-
-
-def _run_nightly(
-    duckdb_path: Path,
-    verbose: bool,
-    source_args: dict[str, dict] | None = None,
-    as_of: datetime | None = None,
-) -> int:
-    """Loads every source, then transforms, even when a source failed: the other one's data
-    is still worth building, and dbt works on whatever the raw tables hold."""
-    from pipelines.load import load_sources
-
-    load_exit = _report_loads(load_sources(duckdb_path, SOURCE_NAMES, source_args), verbose)
-    transform_exit = _report_transform(duckdb_path, as_of)
-    if EXIT_FAILED in (load_exit, transform_exit):
-        return EXIT_FAILED
-    return max(load_exit, transform_exit)
-
-
 def cmd_load(args: argparse.Namespace, duckdb_path: Path) -> int:
-    from pipelines.load import load_sources
+    from pipelines.runs.load import load_sources
+    from pipelines.runs.nightly import report_loads
 
     names = [args.source] if args.source else SOURCE_NAMES
-    return _report_loads(load_sources(duckdb_path, names), args.verbose)
+    return report_loads(load_sources(duckdb_path, names), args.verbose)
 
 
 def cmd_transform(args: argparse.Namespace, duckdb_path: Path) -> int:
-    return _report_transform(duckdb_path)
+    from pipelines.runs.nightly import report_transform
+
+    return report_transform(duckdb_path)
 
 
 def cmd_run(args: argparse.Namespace, duckdb_path: Path) -> int:
-    return _run_nightly(duckdb_path, args.verbose)
+    from pipelines.runs.nightly import run_nightly
+
+    return run_nightly(duckdb_path, args.verbose)
 
 
 def cmd_demo(args: argparse.Namespace, duckdb_path: Path) -> int:
-    from pipelines import demo
+    from pipelines.demo.nights import run_demo
 
-    try:
-        demo.start_fresh(duckdb_path)
-    except demo.DemoRefused as refused:
-        logs.emit("demo_refused", f"demo: {refused}", level="error")
-        return EXIT_FAILED
-    with demo.running_simulators(n_contacts=args.contacts, seed=args.seed) as apis:
-        for night in demo.demo_nights(apis, args.nights, seed=args.seed):
-            logs.emit(
-                "demo_night",
-                night.heading(),
-                night=night.number,
-                nights=night.nights,
-                as_of=night.as_of.isoformat(),
-                changes=[vars(changes) for changes in night.changes],
-            )
-            exit_code = _run_nightly(duckdb_path, args.verbose, apis.source_args, night.as_of)
-            if exit_code != EXIT_OK:
-                return exit_code
-            demo.record_night(duckdb_path, night)
-    counts = demo.demo_table_counts(duckdb_path)
-    if logs.is_json():
-        logs.emit("demo_finished", f"demo: {duckdb_path}", database=str(duckdb_path), rows=counts)
-    else:
-        print("\n".join(demo.demo_summary_lines(duckdb_path, counts)))
-    return EXIT_OK
+    return run_demo(duckdb_path, args.contacts, args.seed, args.nights, args.verbose)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from pipelines.status import report_status
+    from pipelines.runs.status import report_status
 
     path = resolve_duckdb_path(args.duckdb, os.environ.get("CONTACTS_DUCKDB"), DEFAULT_DUCKDB)
     return report_status(path, max_age_hours=args.max_age, as_json=args.json)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from pipelines.demo import serve_simulators
+    from pipelines.demo.nights import serve_simulators
 
     return serve_simulators(port=args.port, n_contacts=args.contacts, seed=args.seed)
 
@@ -266,7 +160,7 @@ def _positive(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _prepare_environment()
+    prepare_environment()
     logs.configure(args.log_format, args.verbose)
     if args.verbose:
         os.environ.setdefault("RUNTIME__LOG_LEVEL", "INFO")
@@ -308,7 +202,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         json_only=True,
     )
     return exit_code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

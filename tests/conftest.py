@@ -11,10 +11,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipelines.contact_contract import parse_api_timestamp
-from pipelines.load import load_sources
+from pipelines.demo.simulators import LevCapitalSimulator, SprintModeSimulator
 from pipelines.paths import PROJECT_DIR
-from pipelines.simulators import LevCapitalSimulator, SprintModeSimulator
+from pipelines.runs.load import load_sources
+from pipelines.sources.contacts.contract import parse_api_timestamp
 
 LEVCAPITAL_KEY = "lev-test-key"
 SPRINTMODE_KEY = "sm-test-key"

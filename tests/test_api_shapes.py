@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from conftest import COMPARED_FIELDS, FAST_HTTP, LEVCAPITAL_KEY, SPRINTMODE_KEY
 
-from pipelines.contact_contract import parse_api_timestamp
-from pipelines.simulators import LIST_SHAPES, LevCapitalSimulator, SprintModeSimulator
+from pipelines.demo.simulators import LIST_SHAPES, LevCapitalSimulator, SprintModeSimulator
+from pipelines.sources.contacts.contract import parse_api_timestamp
 
 CONTACTS_ELT = str(Path(sys.executable).with_name("contacts-elt"))
 RUN_TIMEOUT = 180

@@ -8,9 +8,9 @@ from collections import Counter
 
 import pytest
 
-from pipelines.load import load_sources
-from pipelines.simulators import Fault
-from pipelines.transform import transform
+from pipelines.demo.simulators import Fault
+from pipelines.runs.load import load_sources
+from pipelines.runs.transform import transform
 
 NIGHTS = 5
 PAGES = {"levcapital": (1, 2), "sprintmode": (1, 2, 3)}

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.load import load_sources, pipeline_for
 from pipelines.paths import DBT_PROJECT_DIR, pipelines_dir_for
+from pipelines.runs.load import load_sources, pipeline_for
 
 SOURCES = ("levcapital", "sprintmode")
 LIST_PATHS = {"levcapital": "/api/external/v2/contacts", "sprintmode": "/api/contacts"}
@@ -275,7 +275,7 @@ ONE_FAILS = [
 def test_one_failing_source_does_not_stop_the_other(
     failing, fault, env, line, sims, source_args, duckdb_path, contacts_elt_cli, query
 ):
-    from pipelines.simulators import Fault
+    from pipelines.demo.simulators import Fault
 
     load_sources(duckdb_path, source_args=source_args)
     other = next(name for name in SOURCES if name != failing)

@@ -13,10 +13,10 @@ import pytest
 import yaml
 from conftest import LEVCAPITAL_KEY, SPRINTMODE_KEY
 
-from pipelines.load import load_sources
+from pipelines.demo.simulators import LevCapitalSimulator, SprintModeSimulator
 from pipelines.paths import DBT_PROJECT_DIR
-from pipelines.simulators import LevCapitalSimulator, SprintModeSimulator
-from pipelines.transform import dbt_args, release_database, transform
+from pipelines.runs.load import load_sources
+from pipelines.runs.transform import dbt_args, release_database, transform
 
 MINIMAL_SHAPE = "list_example_no_timestamps"
 

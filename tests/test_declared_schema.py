@@ -5,10 +5,10 @@ from pathlib import Path
 import duckdb
 from conftest import LEVCAPITAL_KEY, SPRINTMODE_KEY
 
-from pipelines.levcapital import CONTACT_CONTRACT as LEVCAPITAL_CONTRACT
-from pipelines.load import load_sources
-from pipelines.simulators import LevCapitalSimulator, SprintModeSimulator
-from pipelines.sprintmode import CONTACT_CONTRACT as SPRINTMODE_CONTRACT
+from pipelines.demo.simulators import LevCapitalSimulator, SprintModeSimulator
+from pipelines.runs.load import load_sources
+from pipelines.sources.levcapital.settings import CONTACT_CONTRACT as LEVCAPITAL_CONTRACT
+from pipelines.sources.sprintmode.settings import CONTACT_CONTRACT as SPRINTMODE_CONTRACT
 
 DUCKDB_TYPES = {
     "text": "VARCHAR",

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipelines.load import load_sources, pipeline_for
-from pipelines.simulators import Fault
-from pipelines.transform import transform
+from pipelines.demo.simulators import Fault
+from pipelines.runs.load import load_sources, pipeline_for
+from pipelines.runs.transform import transform
 
 
 def restore(store, record: dict) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.demo import (
+from pipelines.demo.nights import (
     CHANGES_BEFORE_RUN,
     DemoRefused,
     demo_nights,
@@ -17,8 +17,8 @@ from pipelines.demo import (
     running_simulators,
     start_fresh,
 )
+from pipelines.demo.simulators.clock import GENERATED_DATA_END
 from pipelines.paths import pipelines_dir_for
-from pipelines.simulators.clock import GENERATED_DATA_END
 
 CONTACTS_ELT = str(Path(sys.executable).with_name("contacts-elt"))
 # What the history holds per run: versions of new contacts, of changed live ones, and of

@@ -21,10 +21,10 @@ import requests
 from dlt.pipeline.state_sync import decompress_state
 from tenacity import RetryCallState, Retrying
 
-from pipelines.http_session import HttpPolicy, wait_retry_after_or_backoff
-from pipelines.load import load_source, load_sources, pipeline_for
+from pipelines.demo.simulators import Fault
+from pipelines.http.session import HttpPolicy, wait_retry_after_or_backoff
 from pipelines.paths import pipelines_dir_for
-from pipelines.simulators import Fault
+from pipelines.runs.load import load_source, load_sources, pipeline_for
 
 CONTACTS_ELT = str(Path(sys.executable).with_name("contacts-elt"))
 LIST_PATHS = {"levcapital": "/api/external/v2/contacts", "sprintmode": "/api/contacts"}
@@ -562,7 +562,7 @@ def test_a_field_whose_type_changes_does_not_break_the_run(sims, duckdb_path, qu
         "from raw_sprintmode.contacts where id = 'ct_a1b2c3d4'"
     ) == [(None, "high", None, True)]
 
-    from pipelines.transform import transform
+    from pipelines.runs.transform import transform
 
     result = transform(duckdb_path)
 

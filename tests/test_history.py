@@ -5,9 +5,9 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from pipelines.load import load_sources
 from pipelines.paths import DBT_PROJECT_DIR
-from pipelines.transform import transform
+from pipelines.runs.load import load_sources
+from pipelines.runs.transform import transform
 
 
 def _yaml(relative: str) -> dict:

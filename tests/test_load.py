@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
-from pipelines.load import load_source, load_sources
-from pipelines.page_fetching import AdaptiveConcurrency
+from pipelines.demo.simulators import SprintModeSimulator
+from pipelines.http.paging import AdaptiveConcurrency
 from pipelines.paths import pipelines_dir_for
-from pipelines.simulators import SprintModeSimulator
+from pipelines.runs.load import load_source, load_sources
 
 LIST_PATHS = {"levcapital": "/api/external/v2/contacts", "sprintmode": "/api/contacts"}
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipelines import cli, logs
-from pipelines.transform import TransformResult
+from pipelines.runs.transform import TransformResult
 
 CONTACTS_ELT = str(Path(sys.executable).with_name("contacts-elt"))
 FIELDS = {"time", "level", "event", "source", "message"}
@@ -155,7 +155,7 @@ def test_the_transform_is_an_event_of_dbt_that_names_its_failures(json_logs, mon
         failures=["unique_contacts_contact_key (test): Got 2 results"],
         skipped=["contacts_history (snapshot)"],
     )
-    monkeypatch.setattr("pipelines.transform.transform", lambda path, as_of=None: failed)
+    monkeypatch.setattr("pipelines.runs.transform.transform", lambda path, as_of=None: failed)
 
     exit_code = cli._report_transform(Path("unused.duckdb"))
 
@@ -170,7 +170,7 @@ def test_the_transform_is_an_event_of_dbt_that_names_its_failures(json_logs, mon
 
 def test_text_output_is_unchanged_by_the_events(monkeypatch, capsys):
     ok = TransformResult(ok=True, seconds=4.25)
-    monkeypatch.setattr("pipelines.transform.transform", lambda path, as_of=None: ok)
+    monkeypatch.setattr("pipelines.runs.transform.transform", lambda path, as_of=None: ok)
 
     cli._report_transform(Path("unused.duckdb"))
 

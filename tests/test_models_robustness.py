@@ -12,8 +12,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipelines.load import load_sources
-from pipelines.transform import TransformResult, transform
+from pipelines.runs.load import load_sources
+from pipelines.runs.transform import TransformResult, transform
 
 # The same account as conftest's simulators, so the module's own build has the same contacts.
 

@@ -7,9 +7,9 @@ the reason, the others load, deletes are still inferred, and it loads once it re
 
 import json
 
-from pipelines.load import load_sources
-from pipelines.simulators import OMIT, Fault
-from pipelines.transform import transform
+from pipelines.demo.simulators import OMIT, Fault
+from pipelines.runs.load import load_sources
+from pipelines.runs.transform import transform
 
 TWO_MEGABYTES = "x" * (2 * 1024 * 1024)
 
@@ -136,7 +136,7 @@ def test_an_error_envelope_on_a_200_reports_the_apis_own_message(sims, source_ar
 
 
 def test_status_counts_the_rejects(sims, source_args, duckdb_path):
-    from pipelines.status import read_status
+    from pipelines.runs.status import read_status
 
     sims["sprintmode"].store.corrupt(sims["sprintmode"].store.list_all()[0]["id"], email=7)
     load_sources(duckdb_path, source_args=source_args)

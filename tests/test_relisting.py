@@ -8,7 +8,7 @@ to a contact deleted between the two.
 
 import bisect
 
-from pipelines.load import load_sources
+from pipelines.runs.load import load_sources
 
 OLD_CONTACT = 3  # not connected in the generated data, and updated long before any cursor
 

@@ -7,7 +7,7 @@ import time
 import duckdb
 import pytest
 
-from pipelines.run_lock import DatabaseInUse, RunInProgress, exclusive_run, wait_until_writable
+from pipelines.runs.lock import DatabaseInUse, RunInProgress, exclusive_run, wait_until_writable
 
 HOLD_OPEN = """
 import sys, time, duckdb

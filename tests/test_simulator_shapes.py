@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from pipelines.simulators import (
+from pipelines.demo.simulators import (
     LIST_SHAPES,
     OMIT,
     LevCapitalSimulator,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from pipelines.simulators import (
+from pipelines.demo.simulators import (
     Clock,
     Fault,
     LevCapitalSimulator,

@@ -9,9 +9,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipelines.load import load_sources
 from pipelines.paths import PROJECT_DIR
-from pipelines.transform import TransformResult, transform
+from pipelines.runs.load import load_sources
+from pipelines.runs.transform import TransformResult, transform
 
 # The same account as conftest's simulators: small and quick, and it holds the pinned contacts.
 N_CONTACTS = 300

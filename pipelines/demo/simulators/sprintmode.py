@@ -13,7 +13,7 @@ from http import HTTPStatus
 from operator import itemgetter
 from typing import Any
 
-from pipelines.simulators.clock import (
+from pipelines.demo.simulators.clock import (
     Clock,
     TimestampFormatter,
     offset_suffix,
@@ -21,15 +21,15 @@ from pipelines.simulators.clock import (
     timestamp_formatter,
     to_epoch,
 )
-from pipelines.simulators.data import sprintmode as generated
-from pipelines.simulators.server import (
+from pipelines.demo.simulators.data import sprintmode as generated
+from pipelines.demo.simulators.server import (
     ApiRequest,
     ApiResponse,
     Simulator,
     json_body,
     parse_count,
 )
-from pipelines.simulators.shapes import (
+from pipelines.demo.simulators.shapes import (
     FULL,
     ListShape,
     checked_raw_values,

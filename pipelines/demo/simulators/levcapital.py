@@ -13,16 +13,16 @@ from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
-from pipelines.simulators.clock import Clock, format_iso_z, parse_timestamp, to_epoch
-from pipelines.simulators.data import levcapital as generated
-from pipelines.simulators.server import (
+from pipelines.demo.simulators.clock import Clock, format_iso_z, parse_timestamp, to_epoch
+from pipelines.demo.simulators.data import levcapital as generated
+from pipelines.demo.simulators.server import (
     ApiRequest,
     ApiResponse,
     Simulator,
     json_body,
     parse_count,
 )
-from pipelines.simulators.shapes import (
+from pipelines.demo.simulators.shapes import (
     FULL,
     ListShape,
     checked_raw_values,

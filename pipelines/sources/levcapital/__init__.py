@@ -7,82 +7,24 @@ import dlt
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
-from requests import Response
 
-from pipelines.api_errors import SourceApiError, json_body, response_checker
-from pipelines.contact_contract import ContactContract
-from pipelines.contacts_resource import (
+from pipelines.http.errors import response_checker
+from pipelines.http.session import HttpPolicy, retrying_session
+from pipelines.sources.contacts.listing import Page
+from pipelines.sources.contacts.resource import (
     ContactsApi,
     ExtractStats,
     KnownContacts,
-    Page,
     SyncPolicy,
     contacts_resource,
 )
-from pipelines.http_session import HttpPolicy, retrying_session
-
-SOURCE_NAME = "levcapital"
-CONTACTS_PATH = "/api/external/v2/contacts"
-MAX_PAGE_SIZE = 200
-# The docs' Contact Object table, field by field; every field but the id may be null or absent.
-CONTACT_CONTRACT = ContactContract(
-    {
-        "id": "bigint",
-        "contact_type": "text",
-        "first_name": "text",
-        "last_name": "text",
-        "email": "text",
-        "title": "text",
-        "department": "text",
-        "address": "text",
-        "city": "text",
-        "state": "text",
-        "zip": "text",
-        "linkedin_url": "text",
-        "is_primary": "bool",
-        "owner_account_id": "bigint",
-        "is_connected": "bool",
-        "created_at": "timestamp",
-        "updated_at": "timestamp",
-    },
-    # A number is never a name or an email; in `zip` or `phone` it is drift, and loads.
-    strict_text=frozenset({"first_name", "last_name", "email"}),
+from pipelines.sources.levcapital.helpers import check_envelope, check_listing
+from pipelines.sources.levcapital.settings import (
+    CONTACT_CONTRACT,
+    CONTACTS_PATH,
+    MAX_PAGE_SIZE,
+    SOURCE_NAME,
 )
-
-
-def check_envelope(response: Response) -> SourceApiError | None:
-    """Finds the error in a LevCapital answer: `{request_id, error: {status, type, message}}`."""
-    body = json_body(response)
-    error = body.get("error") if isinstance(body, dict) else None
-    # The envelope can carry an error on a 200 too; its own message says more than "no data".
-    if response.status_code >= 400 or isinstance(error, dict):
-        error = error if isinstance(error, dict) else {}
-        return SourceApiError(
-            SOURCE_NAME,
-            error.get("message") or response.reason or "request failed",
-            response=response,
-            status=response.status_code if response.status_code >= 400 else None,
-            error_type=error.get("type"),
-            request_id=body.get("request_id") if isinstance(body, dict) else None,
-        )
-    if not isinstance(body, dict):
-        return SourceApiError(SOURCE_NAME, "answer is not valid JSON", response=response)
-    if not isinstance(body.get("data"), dict | list):
-        return SourceApiError(
-            SOURCE_NAME,
-            "answer has no `data`",
-            response=response,
-            request_id=body.get("request_id"),
-        )
-    return None
-
-
-def check_listing(response: Response) -> SourceApiError | None:
-    """As `check_envelope`, and a page of the listing must carry a `data` list."""
-    error = check_envelope(response)
-    if error is None and not isinstance(response.json()["data"], list):
-        error = SourceApiError(SOURCE_NAME, "answer has no `data` list", response=response)
-    return error
 
 
 @dlt.source(name=SOURCE_NAME, section=SOURCE_NAME, max_table_nesting=0)

@@ -1,16 +1,13 @@
 """Extract and load: one dlt pipeline per source, into `raw_<source>` of one DuckDB file."""
 
 import logging
-import re
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import dlt
 import duckdb
@@ -21,111 +18,34 @@ import duckdb
 # failing that source's extract.
 import pandas  # noqa: F401
 import pyarrow  # noqa: F401
-from dlt.common.configuration.exceptions import (
-    ConfigFieldMissingException,
-    ConfigValueCannotBeCoercedException,
-)
-from dlt.extract.source import DltSource
-from requests import ConnectionError as RequestsConnectionError
-from requests import RequestException, Timeout
 
 from pipelines import logs
-from pipelines.api_errors import SourceApiError
-from pipelines.contacts_resource import (
+from pipelines.paths import pipelines_dir_for
+from pipelines.runs.failures import describe_failure, first_line
+from pipelines.runs.history import record_run
+from pipelines.runs.results import SourceLoad
+from pipelines.settings import (
+    CONTACTS_TABLE,
     CONTENT_HASH,
     DELETIONS_TABLE,
     REJECTS_TABLE,
-    ExtractStats,
-    KnownContacts,
-    behind_cursor_resource,
+    RUNS_TABLE,
+    SOURCE_NAMES,
+    pipeline_name,
+    raw_dataset,
 )
-from pipelines.levcapital import levcapital_source
-from pipelines.paths import pipelines_dir_for
-from pipelines.run_history import RUNS_TABLE, record_run
-from pipelines.sprintmode import sprintmode_source
+from pipelines.sources.contacts.resource import KnownContacts, behind_cursor_resource
+from pipelines.sources.registry import source_factory
 
 logger = logging.getLogger(__name__)
-
-SOURCES: dict[str, Callable[..., DltSource]] = {
-    "levcapital": levcapital_source,
-    "sprintmode": sprintmode_source,
-}
-
-
-@dataclass
-class SourceLoad:
-    """What one source's extract and load did."""
-
-    source: str
-    run_id: str = ""
-    stats: ExtractStats = field(default_factory=ExtractStats)
-    rows_written: int = 0
-    rows_inserted: int = 0
-    rows_updated: int = 0
-    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    finished_at: datetime | None = None
-    seconds: float = 0.0
-    error: str | None = None
-    expected: bool = True
-    exception: BaseException | None = field(default=None, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def summary_line(self) -> str:
-        """One line for the end of a run; failures name the source and the cause."""
-        if not self.ok:
-            return f"{self.source}: {self.error}"
-        stats = self.stats
-        line = (
-            f"{self.source}: {stats.pages:,} pages fetched, {stats.contacts_seen:,} contacts "
-            f"seen, {self.rows_written:,} rows written, {self.seconds:.1f} s"
-        )
-        notes = [
-            f"{count:,} {what}"
-            for count, what in (
-                (stats.marked_deleted, "marked deleted"),
-                (stats.reappeared, "reappeared"),
-                (stats.recovered, "recovered from a shifting listing"),
-                (len(stats.rejected), "set aside as rejects"),
-            )
-            if count
-        ]
-        if stats.listings > 1:
-            notes.append(f"listed {stats.listings} times")
-        if stats.consistent is False:
-            notes.append("listing kept shifting, no deletes marked")
-        return f"{line} ({'; '.join(notes)})" if notes else line
-
-    def rejects_line(self, shown: int = 5) -> str | None:
-        """One warning line naming the contacts set aside this run, or None when there are none.
-
-        e.g. `levcapital: 2 contacts set aside in raw_levcapital.contact_rejects: 84 (created_at
-        is unreadable: Invalid isoformat string: 'yesterday'), 91 (first_name is a number, not a
-        string)`.
-        """
-        rejected = self.stats.rejected
-        if not rejected:
-            return None
-        named = ", ".join(
-            f"{'an item without an id' if r.contact_id is None else r.contact_id} ({r.reason})"
-            for r in rejected[:shown]
-        )
-        more = f", and {len(rejected) - shown:,} more" if len(rejected) > shown else ""
-        what = "contact" if len(rejected) == 1 else "contacts"
-        return (
-            f"{self.source}: {len(rejected):,} {what} set aside in "
-            f"raw_{self.source}.{REJECTS_TABLE}: {named}{more}"
-        )
 
 
 def pipeline_for(source_name: str, duckdb_path: Path) -> dlt.Pipeline:
     """The dlt pipeline that loads one source into `raw_<source>` of `duckdb_path`."""
     return dlt.pipeline(
-        pipeline_name=f"contacts_elt_{source_name}",
+        pipeline_name=pipeline_name(source_name),
         destination=dlt.destinations.duckdb(str(duckdb_path)),
-        dataset_name=f"raw_{source_name}",
+        dataset_name=raw_dataset(source_name),
         pipelines_dir=str(pipelines_dir_for(duckdb_path)),
     )
 
@@ -169,7 +89,7 @@ def _load(
             pipeline.run()
         # Config and secrets resolve here, before any request: a missing key fails at once.
         known = read_known_contacts(pipeline)
-        source = SOURCES[source_name](known=known, stats=result.stats, **source_args)
+        source = source_factory(source_name)(known=known, stats=result.stats, **source_args)
         load_ids = pipeline.run(source, loader_file_format="parquet").loads_ids
         if result.stats.behind_cursor:
             late = behind_cursor_resource(result.stats.behind_cursor)
@@ -182,7 +102,7 @@ def _load(
         # Any failure stays inside its source so the other one still loads; the CLI shows
         # a traceback for the unexpected ones.
         expected_cause = describe_failure(source_name, error)
-        result.error = expected_cause or f"{type(error).__name__}: {_first_line(error)}"
+        result.error = expected_cause or f"{type(error).__name__}: {first_line(error)}"
         result.expected = expected_cause is not None
         result.exception = error
     result.seconds = time.perf_counter() - started
@@ -200,7 +120,7 @@ def _record(pipeline: dlt.Pipeline, result: SourceLoad) -> None:
 
 def load_sources(
     duckdb_path: Path,
-    source_names: Iterable[str] = tuple(SOURCES),
+    source_names: Iterable[str] = SOURCE_NAMES,
     source_args: dict[str, dict[str, Any]] | None = None,
 ) -> list[SourceLoad]:
     """Loads the sources side by side, as one run; results come in `source_names` order.
@@ -212,6 +132,9 @@ def load_sources(
     source_args = source_args or {}
     run_id = uuid.uuid4().hex
     names = list(source_names)
+    for name in names:
+        # Imported before the threads start, for the same reason as pyarrow above.
+        source_factory(name)
     # Each pipeline opens and closes the file as it goes. When one closes the last connection
     # while the other opens one, DuckDB fails the opening with "Unique file handle conflict";
     # a connection held for the whole run keeps the database open, so neither opens it anew.
@@ -235,7 +158,7 @@ def written_ids(pipeline: dlt.Pipeline, load_ids: Iterable[str]) -> set[Any]:
     placeholders = ", ".join(["%s"] * len(load_ids))
     with pipeline.sql_client() as client:
         rows = client.execute_sql(
-            f"select id from {pipeline.dataset_name}.contacts "
+            f"select id from {pipeline.dataset_name}.{CONTACTS_TABLE} "
             f"where _dlt_load_id in ({placeholders})",
             *load_ids,
         )
@@ -256,7 +179,7 @@ def read_known_contacts(pipeline: dlt.Pipeline) -> KnownContacts:
         }
         tables = {table for table, _ in columns}
         known = KnownContacts(
-            has_contacts_table="contacts" in tables,
+            has_contacts_table=CONTACTS_TABLE in tables,
             has_deletions_table=DELETIONS_TABLE in tables,
             has_rejects_table=REJECTS_TABLE in tables,
         )
@@ -265,77 +188,16 @@ def read_known_contacts(pipeline: dlt.Pipeline) -> KnownContacts:
                 row[0]
                 for row in client.execute_sql(f"select reject_key from {schema}.{REJECTS_TABLE}")
             }
-        if "contacts" not in tables:
+        if CONTACTS_TABLE not in tables:
             return known
         if DELETIONS_TABLE in tables:
             known.deleted_ids = {
                 row[0] for row in client.execute_sql(f"select id from {schema}.{DELETIONS_TABLE}")
             }
         # Rows written before fingerprints were kept have none: they are written once more.
-        digest = CONTENT_HASH if ("contacts", CONTENT_HASH) in columns else "null"
-        known.hashes = dict(client.execute_sql(f"select id, {digest} from {schema}.contacts") or [])
+        digest = CONTENT_HASH if (CONTACTS_TABLE, CONTENT_HASH) in columns else "null"
+        known.hashes = dict(
+            client.execute_sql(f"select id, {digest} from {schema}.{CONTACTS_TABLE}") or []
+        )
     known.live_ids = set(known.hashes) - known.deleted_ids
     return known
-
-
-def describe_failure(source_name: str, error: BaseException) -> str | None:
-    """The cause of an expected failure in one line, without secrets; None if unexpected.
-
-    dlt wraps what a resource raised in its own step exceptions; the useful cause is the
-    innermost one we recognise.
-    """
-    for cause in _causes(error):
-        if isinstance(cause, SourceApiError):
-            return cause.describe()
-        if isinstance(cause, ConfigFieldMissingException):
-            missing = ", ".join(cause.fields)
-            env_names = ", ".join(
-                f"SOURCES__{source_name.upper()}__{f.upper()}" for f in cause.fields
-            )
-            return (
-                f"missing configuration {missing}: set {env_names} "
-                f"or {missing} under [sources.{source_name}] in .dlt/secrets.toml"
-            )
-        if isinstance(cause, ConfigValueCannotBeCoercedException):
-            # A typo in config.toml or an env var; the value itself is not repeated, as the
-            # field could be a secret.
-            expected = getattr(cause.hint, "__name__", str(cause.hint))
-            return (
-                f"invalid configuration {cause.field_name}: expected {expected}; check the "
-                f"SOURCES__*__{cause.field_name.upper()} environment variables and .dlt/config.toml"
-            )
-        if isinstance(cause, RequestException):
-            return _describe_request_failure(cause)
-    return None
-
-
-def _describe_request_failure(error: RequestException) -> str:
-    """`cannot reach http://host:port (connection refused)`, rather than urllib3's paragraph."""
-    request = error.request
-    where = ""
-    if request is not None and request.url:
-        parts = urlsplit(request.url)
-        where = f" {parts.scheme}://{parts.netloc}"
-    # `[Errno 111] Connection refused` when connecting; a connection dropped mid-request
-    # reads `ConnectionResetError(104, 'Connection reset by peer')` instead.
-    reason = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)|Error\(-?\d+, '([^']+)'\)", str(error))
-    if isinstance(error, Timeout):
-        return f"timed out waiting for{where or ' the API'}"
-    if isinstance(error, RequestsConnectionError):
-        detail = reason[reason.lastindex].strip().lower() if reason else "connection failed"
-        return f"cannot reach{where or ' the API'} ({detail})"
-    return f"request failed ({type(error).__name__}: {_first_line(error)})"
-
-
-def _causes(error: BaseException) -> list[BaseException]:
-    chain: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return list(reversed(chain))
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -11,10 +11,6 @@ import duckdb
 
 from pipelines.paths import pipelines_dir_for
 
-# EX_TEMPFAIL from sysexits.h: try again later. Schedulers and monitors can tell "skipped
-# because a run holds the file" from a failure.
-EXIT_RUN_IN_PROGRESS = 75
-
 
 class RunInProgress(Exception):
     """Another process is loading or transforming the same DuckDB file."""

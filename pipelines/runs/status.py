@@ -10,20 +10,27 @@ from typing import Any
 
 import duckdb
 
-from pipelines.cli import SOURCE_NAMES
-from pipelines.run_history import RUNS_TABLE
-from pipelines.run_lock import EXIT_RUN_IN_PROGRESS
+from pipelines.settings import (
+    CONTACTS_TABLE,
+    CURSOR_FIELD,
+    DELETIONS_TABLE,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_RUN_IN_PROGRESS,
+    REJECTS_TABLE,
+    RUNS_TABLE,
+    SOURCE_NAMES,
+    pipeline_name,
+    raw_dataset,
+    raw_table,
+)
 
-CURSOR_FIELD = "updated_at"
-EXIT_OK = 0
-EXIT_UNHEALTHY = 1
 TABLES = (
-    "raw_levcapital.contacts",
-    "raw_levcapital.contact_deletions",
-    "raw_levcapital.contact_rejects",
-    "raw_sprintmode.contacts",
-    "raw_sprintmode.contact_deletions",
-    "raw_sprintmode.contact_rejects",
+    *(
+        raw_table(source, table)
+        for source in SOURCE_NAMES
+        for table in (CONTACTS_TABLE, DELETIONS_TABLE, REJECTS_TABLE)
+    ),
     "analytics.contacts",
     "analytics.people",
     "analytics.contacts_history",
@@ -136,7 +143,7 @@ class Status:
             if s.rejected_contacts:
                 lines.append(
                     f"  {'':<11} {s.rejected_contacts:,} set aside in "
-                    f"raw_{s.source}.contact_rejects: they broke the API's contract"
+                    f"{raw_table(s.source, REJECTS_TABLE)}: they broke the API's contract"
                 )
         lines.append("")
         if self.ok and self.max_age_hours is not None:
@@ -161,7 +168,7 @@ def read_status(
     """
     if not duckdb_path.exists():
         raise DatabaseUnavailable(
-            f"no database at {duckdb_path}: nothing has been loaded yet", EXIT_UNHEALTHY
+            f"no database at {duckdb_path}: nothing has been loaded yet", EXIT_FAILED
         )
     try:
         connection = duckdb.connect(str(duckdb_path), read_only=True)
@@ -220,7 +227,7 @@ def _source_status(
         age = status.checked_at - result.last_success_at
         result.age_hours = round(age.total_seconds() / 3600, 2)
     result.cursor = read_cursor(connection, existing, source)
-    rejects = f"raw_{source}.contact_rejects"
+    rejects = raw_table(source, REJECTS_TABLE)
     if rejects in existing:
         (result.rejected_contacts,) = connection.execute(
             f"select count(*) from {rejects}"
@@ -248,7 +255,7 @@ def read_cursor(
     state; this is the query that dlt's own `get_stored_state` runs, decoded with dlt's
     own `decompress_state`.
     """
-    dataset = f"raw_{source}"
+    dataset = raw_dataset(source)
     if not {f"{dataset}._dlt_pipeline_state", f"{dataset}._dlt_loads"} <= existing:
         return None
     # Imported here: dlt takes a moment to import, and a status without state needs none.
@@ -259,7 +266,7 @@ def read_cursor(
         f"join {dataset}._dlt_loads as l on l.load_id = s._dlt_load_id "
         "where s.pipeline_name = ? and l.status = 0 "
         "order by s._dlt_load_id desc limit 1",
-        [f"contacts_elt_{source}"],
+        [pipeline_name(source)],
     ).fetchone()
     if row is None:
         return None
@@ -306,7 +313,7 @@ def report_status(duckdb_path: Path, max_age_hours: float | None, as_json: bool)
             )
         return unavailable.exit_code
     print(json.dumps(status.to_dict(), indent=2) if as_json else status.to_text())
-    return EXIT_OK if status.ok else EXIT_UNHEALTHY
+    return EXIT_OK if status.ok else EXIT_FAILED
 
 
 def _jsonable(value: Any) -> Any:

@@ -10,93 +10,24 @@ from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 from dlt.sources.helpers.rest_client.paginators import PageNumberPaginator
 from requests import Response
 
-from pipelines.api_errors import SourceApiError, json_body, response_checker
-from pipelines.contact_contract import ContactContract
-from pipelines.contacts_resource import (
+from pipelines.http.errors import response_checker
+from pipelines.http.paging import AdaptiveConcurrency, fan_out
+from pipelines.http.session import HttpPolicy, retrying_session
+from pipelines.sources.contacts.listing import Page
+from pipelines.sources.contacts.resource import (
     ContactsApi,
     ExtractStats,
     KnownContacts,
-    Page,
     SyncPolicy,
     contacts_resource,
 )
-from pipelines.http_session import HttpPolicy, retrying_session
-from pipelines.page_fetching import AdaptiveConcurrency, fan_out
-
-SOURCE_NAME = "sprintmode"
-CONTACTS_PATH = "/api/contacts"
-MAX_PAGE_SIZE = 100
-# Every field the docs name: the list example's, and those POST and PATCH accept. The docs give
-# no object table, so the types are assumptions: ids, names and tags are strings,
-# portal_access is 0 or 1, engagement_score an integer and enrichment_data an object.
-CONTACT_CONTRACT = ContactContract(
-    {
-        "id": "text",
-        "email": "text",
-        "first_name": "text",
-        "last_name": "text",
-        "full_name": "text",
-        "company_id": "text",
-        "company_name": "text",
-        "title": "text",
-        "role": "text",
-        "department": "text",
-        "phone": "text",
-        "contact_type": "text",
-        "source": "text",
-        "pipeline_stage": "text",
-        "funnel_stage": "text",
-        "engagement_score": "bigint",
-        "last_engagement_at": "timestamp",
-        "enrichment_status": "text",
-        "enrichment_data": "json",
-        "linkedin_url": "text",
-        "photo_url": "text",
-        "close_lead_id": "text",
-        "close_contact_id": "text",
-        "tags": "text",
-        "notes": "text",
-        "portal_access": "bigint",
-        "portal_role": "text",
-        "created_at": "timestamp",
-        "updated_at": "timestamp",
-    },
-    # A number is never a name or an email; in `zip` or `phone` it is drift, and loads.
-    strict_text=frozenset({"first_name", "last_name", "full_name", "email"}),
+from pipelines.sources.sprintmode.helpers import check_envelope, check_listing, page_from_data
+from pipelines.sources.sprintmode.settings import (
+    CONTACT_CONTRACT,
+    CONTACTS_PATH,
+    MAX_PAGE_SIZE,
+    SOURCE_NAME,
 )
-
-
-def check_envelope(response: Response) -> SourceApiError | None:
-    """Finds the error in a SprintMode answer.
-
-    The docs define only the success shape `{ok: true, data: ...}`; we take
-    `{ok: false, error: "..."}` as the error shape, with any status, including 200.
-    """
-    body = json_body(response)
-    if response.status_code >= 400 or (isinstance(body, dict) and body.get("ok") is False):
-        message = body.get("error") if isinstance(body, dict) else None
-        if isinstance(message, dict):
-            message = message.get("message")
-        return SourceApiError(
-            SOURCE_NAME,
-            str(message or response.reason or "request failed"),
-            response=response,
-            status=response.status_code if response.status_code >= 400 else None,
-        )
-    if not isinstance(body, dict):
-        return SourceApiError(SOURCE_NAME, "answer is not valid JSON", response=response)
-    data = body.get("data")
-    if not isinstance(data, dict):
-        return SourceApiError(SOURCE_NAME, "answer has no `data` object", response=response)
-    return None
-
-
-def check_listing(response: Response) -> SourceApiError | None:
-    """As `check_envelope`, and a page of the listing must carry `data.items`."""
-    error = check_envelope(response)
-    if error is None and not isinstance(response.json()["data"].get("items"), list):
-        error = SourceApiError(SOURCE_NAME, "answer has no `data.items` list", response=response)
-    return error
 
 
 @dlt.source(name=SOURCE_NAME, section=SOURCE_NAME, max_table_nesting=0)
@@ -157,14 +88,14 @@ def sprintmode_source(
             hooks=hooks,
             timeout=http.timeout,
         )
-        return _page(response.json()["data"])
+        return page_from_data(response.json()["data"])
 
     def list_pages() -> Iterator[Page]:
         if page_concurrency <= 1:
             for page in client.paginate(
                 CONTACTS_PATH, params={"limit": page_size}, hooks=hooks, timeout=http.timeout
             ):
-                yield _page(page.response.json()["data"])
+                yield page_from_data(page.response.json()["data"])
             return
         # dlt's paginator cannot fan out: it learns of page n+1 from page n. SprintMode's
         # first page gives the total, so the other pages can all be asked for at once.
@@ -195,7 +126,3 @@ def sprintmode_source(
         sync,
         stats if stats is not None else ExtractStats(),
     )
-
-
-def _page(data: dict[str, Any]) -> Page:
-    return Page(data["items"], data.get("total"), data.get("hasMore"), data.get("limit"))

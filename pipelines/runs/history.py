@@ -3,14 +3,14 @@
 import threading
 from typing import TYPE_CHECKING
 
+from pipelines.settings import RUNS_TABLE
+
 if TYPE_CHECKING:
-    # Types only: `contacts-elt status` imports this module for the table's name and should
-    # not pay for importing dlt.
+    # Types only: the load that calls this has imported dlt already.
     import dlt
 
-    from pipelines.load import SourceLoad
+    from pipelines.runs.results import SourceLoad
 
-RUNS_TABLE = "analytics.pipeline_runs"
 # Sources load side by side; two first runs creating the table at once would conflict.
 _WRITE_LOCK = threading.Lock()
 _CREATE = f"""

@@ -15,13 +15,16 @@ from typing import Any
 
 import duckdb
 
+from pipelines import logs
+from pipelines.demo.simulators import Clock, LevCapitalSimulator, SprintModeSimulator
+from pipelines.demo.simulators.clock import GENERATED_DATA_END
+from pipelines.demo.simulators.data import levcapital as levcapital_data
+from pipelines.demo.simulators.data import sprintmode as sprintmode_data
+from pipelines.demo.simulators.data.people import PERSONAL_DOMAINS, email_address, names, pick
+from pipelines.demo.simulators.levcapital import CONTACT_TYPES as LEVCAPITAL_CONTACT_TYPES
 from pipelines.paths import DEMO_DUCKDB, pipelines_dir_for
-from pipelines.simulators import Clock, LevCapitalSimulator, SprintModeSimulator
-from pipelines.simulators.clock import GENERATED_DATA_END
-from pipelines.simulators.data import levcapital as levcapital_data
-from pipelines.simulators.data import sprintmode as sprintmode_data
-from pipelines.simulators.data.people import PERSONAL_DOMAINS, email_address, names, pick
-from pipelines.simulators.levcapital import CONTACT_TYPES as LEVCAPITAL_CONTACT_TYPES
+from pipelines.runs.nightly import run_nightly
+from pipelines.settings import EXIT_FAILED, EXIT_OK, RAW_CONTACTS_TABLES
 
 DEMO_LEVCAPITAL_KEY = "demo-levcapital-key"
 DEMO_SPRINTMODE_KEY = "demo-sprintmode-key"
@@ -36,8 +39,7 @@ CHANGES_BEFORE_RUN = timedelta(hours=12)
 # In the main schema: a schema named `demo` would clash with a file named demo.duckdb.
 CHANGES_TABLE = "demo_changes"
 SUMMARY_TABLES = (
-    "raw_levcapital.contacts",
-    "raw_sprintmode.contacts",
+    *RAW_CONTACTS_TABLES,
     "analytics.people",
     "analytics.contacts_history",
 )
@@ -351,3 +353,36 @@ def serve_simulators(port: int, n_contacts: int, seed: int) -> int:
             stop.wait()
     print("stopped", file=sys.stderr)
     return 0
+
+
+def run_demo(duckdb_path: Path, n_contacts: int, seed: int, nights: int, verbose: bool) -> int:
+    """`contacts-elt demo`: a fresh database, then `nights` nightly runs against simulators.
+
+    Returns:
+        The exit code: that of the first night that did not succeed, else 0.
+    """
+    try:
+        start_fresh(duckdb_path)
+    except DemoRefused as refused:
+        logs.emit("demo_refused", f"demo: {refused}", level="error")
+        return EXIT_FAILED
+    with running_simulators(n_contacts=n_contacts, seed=seed) as apis:
+        for night in demo_nights(apis, nights, seed=seed):
+            logs.emit(
+                "demo_night",
+                night.heading(),
+                night=night.number,
+                nights=night.nights,
+                as_of=night.as_of.isoformat(),
+                changes=[vars(changes) for changes in night.changes],
+            )
+            exit_code = run_nightly(duckdb_path, verbose, apis.source_args, night.as_of)
+            if exit_code != EXIT_OK:
+                return exit_code
+            record_night(duckdb_path, night)
+    counts = demo_table_counts(duckdb_path)
+    if logs.is_json():
+        logs.emit("demo_finished", f"demo: {duckdb_path}", database=str(duckdb_path), rows=counts)
+    else:
+        print("\n".join(demo_summary_lines(duckdb_path, counts)))
+    return EXIT_OK

@@ -11,11 +11,11 @@ from pathlib import Path
 import duckdb
 
 from pipelines.paths import DBT_PROJECT_DIR
+from pipelines.settings import RAW_CONTACTS_TABLES, prepare_environment
 
 # dbt colours its messages; the failures we report are plain text.
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 _FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
-RAW_TABLES = ("raw_levcapital.contacts", "raw_sprintmode.contacts")
 
 
 @dataclass
@@ -94,10 +94,9 @@ def transform(duckdb_path: Path, as_of: datetime | None = None) -> TransformResu
     from dbt.cli.main import dbtRunner
 
     # The profile reads the file from CONTACTS_DUCKDB; dbt reads its tracking switches from
-    # the environment too. No network here, and a nightly job should not phone home anyway.
+    # the environment too.
     os.environ["CONTACTS_DUCKDB"] = str(Path(duckdb_path).resolve())
-    os.environ["DO_NOT_TRACK"] = "1"
-    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    prepare_environment()
 
     started = time.perf_counter()
     missing = missing_raw_tables(duckdb_path)
@@ -140,7 +139,7 @@ def transform(duckdb_path: Path, as_of: datetime | None = None) -> TransformResu
 def missing_raw_tables(duckdb_path: Path) -> list[str]:
     """The raw contacts tables that do not exist yet, because their source never loaded."""
     if not Path(duckdb_path).exists():
-        return list(RAW_TABLES)
+        return list(RAW_CONTACTS_TABLES)
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
         existing = {
             f"{schema}.{name}"
@@ -148,7 +147,7 @@ def missing_raw_tables(duckdb_path: Path) -> list[str]:
                 "select table_schema, table_name from information_schema.tables"
             ).fetchall()
         }
-    return [table for table in RAW_TABLES if table not in existing]
+    return [table for table in RAW_CONTACTS_TABLES if table not in existing]
 
 
 def release_database() -> None:

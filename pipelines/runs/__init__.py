@@ -1,0 +1,1 @@
+"""Run orchestration: load, transform, run history, the run lock, status and failure wording."""

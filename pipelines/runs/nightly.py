@@ -1,0 +1,85 @@
+"""The nightly job and its report: load every source, transform, one line each."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from pipelines import logs
+from pipelines.runs.load import load_sources
+from pipelines.runs.results import SourceLoad
+from pipelines.settings import EXIT_FAILED, EXIT_LOADED_WITH_REJECTS, EXIT_OK, SOURCE_NAMES
+
+
+def report_loads(loads: Sequence[SourceLoad], verbose: bool) -> int:
+    """Reports each source's load, and its rejects, and returns the exit code of the loads."""
+    for result in loads:
+        stats = result.stats
+        logs.emit(
+            "source_loaded" if result.ok else "source_failed",
+            result.summary_line(),
+            level="info" if result.ok else "error",
+            source=result.source,
+            exception=result.exception,
+            show_traceback=result.exception is not None and (verbose or not result.expected),
+            run_id=result.run_id,
+            status="succeeded" if result.ok else "failed",
+            pages=stats.pages,
+            contacts_seen=stats.contacts_seen,
+            rows_written=result.rows_written,
+            rows_inserted=result.rows_inserted,
+            rows_updated=result.rows_updated,
+            rows_marked_deleted=stats.marked_deleted,
+            seconds=round(result.seconds, 3),
+            rows_rejected=len(stats.rejected),
+            **({"error": result.error} if result.error else {}),
+        )
+        rejects = result.rejects_line()
+        if rejects is not None:
+            logs.emit(
+                "contacts_rejected",
+                rejects,
+                level="warning",
+                source=result.source,
+                rejected=[
+                    {"id": rejected.contact_id, "reason": rejected.reason}
+                    for rejected in stats.rejected
+                ],
+            )
+    if not all(result.ok for result in loads):
+        return EXIT_FAILED
+    return EXIT_LOADED_WITH_REJECTS if any(r.stats.rejected for r in loads) else EXIT_OK
+
+
+def report_transform(duckdb_path: Path, as_of: datetime | None = None) -> int:
+    """Runs the transform, reports it, and returns its exit code."""
+    # Imported here: dbt takes a second to import, and `load` alone does not need it.
+    from pipelines.runs.transform import transform
+
+    result = transform(duckdb_path, as_of=as_of)
+    logs.emit(
+        "transform_finished" if result.ok else "transform_failed",
+        result.summary_line(),
+        level="info" if result.ok else "error",
+        source="dbt",
+        status="succeeded" if result.ok else "failed",
+        seconds=round(result.seconds, 3),
+        failures=result.failures,
+        skipped=result.skipped,
+        notes=result.notes,
+    )
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def run_nightly(
+    duckdb_path: Path,
+    verbose: bool,
+    source_args: dict[str, dict] | None = None,
+    as_of: datetime | None = None,
+) -> int:
+    """Loads every source, then transforms, even when a source failed: the other one's data
+    is still worth building, and dbt works on whatever the raw tables hold."""
+    load_exit = report_loads(load_sources(duckdb_path, SOURCE_NAMES, source_args), verbose)
+    transform_exit = report_transform(duckdb_path, as_of)
+    if EXIT_FAILED in (load_exit, transform_exit):
+        return EXIT_FAILED
+    return max(load_exit, transform_exit)

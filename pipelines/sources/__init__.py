@@ -1,0 +1,1 @@
+"""The dlt sources, one package per CRM, and the contacts engine they share."""

@@ -1,0 +1,1 @@
+"""The contacts engine both sources share: contract, listing, change detection, rejects, deletes."""

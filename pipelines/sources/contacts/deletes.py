@@ -1,0 +1,72 @@
+"""Deletes: which contacts a complete listing no longer shows, and their tombstones."""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import dlt
+
+from pipelines.settings import DELETIONS_TABLE
+
+
+def reconcile(
+    fetch_contact: Callable[[Any], dict[str, Any] | None],
+    live_ids: set[Any],
+    deleted_ids: set[Any],
+    listed_ids: set[Any],
+    written_ids: set[Any],
+    run_started_at: datetime,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Compares a consistent listing with what the destination holds, or will after this run.
+
+    A live contact the listing lacks is asked for by id before it is marked deleted: a
+    listing can be consistent by its counts and still have skipped one contact while
+    repeating none (one created and one deleted between two pages). Such a contact is
+    returned to be loaded instead. A contact that an earlier listing of this run wrote, and
+    that the last one lacks, is checked the same way: it may have been deleted in between.
+
+    Args:
+        fetch_contact: the contact as the listing would show it, or None when it is gone.
+        live_ids, deleted_ids: what the destination holds, live and marked deleted.
+        listed_ids: the ids of the consistent listing.
+        written_ids: the ids this run has written so far.
+        run_started_at: the time a new tombstone records.
+
+    Returns:
+        The contacts the listing skipped, and the rows for the deletions table: a
+        `deleted_at` for each contact gone, `_reappeared` for each one listed again.
+    """
+    recovered: list[dict[str, Any]] = []
+    deletions: list[dict[str, Any]] = []
+    for contact_id in sorted((live_ids | written_ids) - listed_ids, key=str):
+        contact = fetch_contact(contact_id)
+        if contact is None:
+            deletions.append({"id": contact_id, "deleted_at": run_started_at})
+        else:
+            recovered.append(contact)
+    for contact_id in sorted(deleted_ids & listed_ids, key=str):
+        deletions.append({"id": contact_id, "deleted_at": None, "_reappeared": True})
+    return recovered, deletions
+
+
+def deletions_rows(rows: list[dict[str, Any]], id_type: str, table_exists: bool) -> Any:
+    """Routes rows to the `contact_deletions` table: one row per contact the API dropped.
+
+    A contact that reappears is hard-deleted from it, so the table always holds exactly the
+    contacts that are gone. The table is created empty on the first run, so that analysts
+    and dbt can rely on it.
+    """
+    hints = dlt.mark.make_hints(
+        table_name=DELETIONS_TABLE,
+        write_disposition="merge",
+        primary_key="id",
+        columns={
+            "id": {"data_type": id_type, "nullable": False},
+            "deleted_at": {"data_type": "timestamp", "nullable": True},
+            "_reappeared": {"data_type": "bool", "nullable": True, "hard_delete": True},
+        },
+    )
+    if not rows and table_exists:
+        return []
+    items = rows if rows else dlt.mark.materialize_table_schema()
+    return dlt.mark.with_hints(items, hints, create_table_variant=True)

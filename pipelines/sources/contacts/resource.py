@@ -1,0 +1,206 @@
+"""The `contacts` resource both sources share: listing, change detection, rejects and deletes."""
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import dlt
+from dlt.common.configuration import configspec
+from dlt.common.configuration.specs import BaseConfiguration
+from dlt.common.schema.utils import new_table
+from dlt.extract.resource import DltResource
+
+from pipelines.http.paging import prefetched
+from pipelines.settings import CONTACTS_TABLE, CONTENT_HASH, CURSOR_FIELD
+from pipelines.sources.contacts.changes import ChangeSorter
+from pipelines.sources.contacts.contract import (
+    DEFAULT_MAX_TEXT_LENGTH,
+    ContactContract,
+    RejectedContact,
+)
+from pipelines.sources.contacts.deletes import deletions_rows, reconcile
+from pipelines.sources.contacts.listing import Listing, Page
+from pipelines.sources.contacts.rejects import rejects_rows
+
+logger = logging.getLogger(__name__)
+
+# The resource state key where earlier versions kept fingerprints; removed on the next run.
+_LEGACY_FINGERPRINTS_KEY = "recent_fingerprints"
+
+
+@configspec
+class SyncPolicy(BaseConfiguration):
+    """How a listing becomes an incremental load, from `[sources.sync]` or per source."""
+
+    lag_hours: float = 48.0
+    """Contacts updated this long before the cursor go through the main load rather than the
+    second, cursor-free pass: late commits are common, and a second pass costs a load."""
+    max_listings: int = 3
+    """Listings per run when pages shift while we read them (contacts created or deleted)."""
+    prefetch_pages: int = 4
+    """Pages fetched ahead of the pipeline in a background thread; 0 fetches inline."""
+    max_text_length: int = DEFAULT_MAX_TEXT_LENGTH
+    """Characters a text value may hold; a contact with a longer one is set aside."""
+
+
+@dataclass
+class ContactsApi:
+    """What the shared resource needs from one API."""
+
+    list_pages: Callable[[], Iterable[Page]]
+    """Pages through the whole listing, from the start."""
+    fetch_contact: Callable[[Any], dict[str, Any] | None]
+    """The contact as the listing would show it, or None when the API no longer lists it."""
+    contract: ContactContract
+    """The documented fields and their types: the raw table's columns, and each contact's
+    check."""
+
+
+@dataclass
+class KnownContacts:
+    """What the destination holds before this run: read from the DuckDB file."""
+
+    live_ids: set[Any] = field(default_factory=set)
+    deleted_ids: set[Any] = field(default_factory=set)
+    has_deletions_table: bool = False
+    hashes: dict[Any, str | None] = field(default_factory=dict)
+    """Each held contact's content fingerprint; None for rows written before fingerprints."""
+    rejected_keys: set[str] = field(default_factory=set)
+    """The `reject_key`s of the contacts currently set aside in the rejects table."""
+    has_rejects_table: bool = False
+    has_contacts_table: bool = False
+
+
+@dataclass
+class ExtractStats:
+    """Counts one source's listing, for the end-of-run summary and the run history."""
+
+    pages: int = 0
+    contacts_seen: int = 0
+    listings: int = 0
+    consistent: bool | None = None
+    marked_deleted: int = 0
+    reappeared: int = 0
+    recovered: int = 0
+    unchanged: int = 0
+    rejected: list[RejectedContact] = field(default_factory=list)
+    """The contacts of the last listing that broke the contract, set aside in the rejects
+    table; the other contacts load as usual."""
+    behind_cursor: list[dict[str, Any]] = field(default_factory=list)
+    """New or changed contacts of the last listing whose `updated_at` is older than the cursor
+    (an import keeping its timestamps, a field the API started to send, a late commit beyond
+    the lag): dlt's incremental would drop them, so `load` merges them in a second pass with
+    `behind_cursor_resource`."""
+
+
+def contacts_resource(
+    api: ContactsApi,
+    known: KnownContacts,
+    policy: SyncPolicy,
+    stats: ExtractStats,
+) -> DltResource:
+    """The `contacts` resource: merge on `id`, incremental on `updated_at`, rejects and deletes.
+
+    Neither API can filter by `updated_at`, so every run reads the whole listing and writes
+    the contacts whose content changed (`ChangeSorter`). Because the whole listing is read
+    anyway, it also tells which contacts are gone: they are recorded, without rewriting their
+    last known values, in the `contact_deletions` table. A contact that breaks the documented
+    contract is set aside in `contact_rejects`, with its payload and the reason, and the rest
+    load as usual.
+
+    Args:
+        api: how to list and fetch the source's contacts, and their documented fields.
+        known: what the destination holds: ids, fingerprints and rejects.
+        policy: lag window, listing retries and the longest text accepted.
+        stats: counts what the run saw.
+    """
+    lag_seconds = timedelta(hours=policy.lag_hours).total_seconds()
+    contract = api.contract.with_max_text_length(policy.max_text_length)
+    # Declared in the source's schema, not as resource hints: those would also shape the
+    # deletions and rejects tables, which this resource feeds too. Declared so that every
+    # documented field exists, with its type, even if no contact ever sent it: dbt and its
+    # unit tests then see the same columns whatever subset of fields the API sends.
+    dlt.current.source_schema().update_table(
+        new_table(
+            CONTACTS_TABLE,
+            columns=[
+                *contract.columns(),
+                {"name": CONTENT_HASH, "data_type": "text", "nullable": True},
+            ],
+        )
+    )
+
+    @dlt.resource(name="contacts", primary_key="id", write_disposition="merge")
+    def contacts(
+        updated_at: dlt.sources.incremental[Any] = dlt.sources.incremental(
+            CURSOR_FIELD, on_cursor_value_missing="include", lag=lag_seconds
+        ),
+    ) -> Iterator[Any]:
+        run_started_at = datetime.now(UTC)
+        # Fingerprints now live in the raw table; an older state still carries its own.
+        dlt.current.resource_state().pop(_LEGACY_FINGERPRINTS_KEY, None)
+        if not known.has_contacts_table:
+            # A first run over an empty account still creates the table, with every column.
+            yield dlt.mark.materialize_table_schema()
+        # The cursor less the lag: dlt's incremental drops anything older.
+        sorter = ChangeSorter(contract, known.hashes, updated_at.start_value)
+        listing = Listing()
+        for _ in range(max(1, policy.max_listings)):
+            listing = Listing()
+            sorter.start_listing()
+            stats.listings += 1
+            # Pages are fetched in a thread of their own while dlt processes earlier ones.
+            for page in prefetched(api.list_pages(), depth=policy.prefetch_pages):
+                stats.pages += 1
+                stats.contacts_seen += len(page.contacts)
+                listing.add(page)
+                yield sorter.sort(page.contacts)
+            if listing.problem is None:
+                break
+            logger.info("listing is inconsistent (%s); listing again", listing.problem)
+        stats.consistent = listing.problem is None
+        if stats.consistent:
+            recovered, deletions = reconcile(
+                api.fetch_contact,
+                known.live_ids,
+                known.deleted_ids,
+                listing.ids,
+                set(sorter.written),
+                run_started_at,
+            )
+            stats.recovered = len(recovered)
+            stats.marked_deleted = sum(1 for row in deletions if row["deleted_at"] is not None)
+            stats.reappeared = len(deletions) - stats.marked_deleted
+            yield sorter.sort(recovered)
+            yield deletions_rows(deletions, contract.id_type, known.has_deletions_table)
+        else:
+            logger.warning(
+                "listing still inconsistent after %s tries (%s): no deletes marked this run",
+                stats.listings,
+                listing.problem,
+            )
+        stats.unchanged = sorter.unchanged
+        stats.behind_cursor = list(sorter.behind.values())
+        stats.rejected = [rejected for _, rejected in sorter.rejected.values()]
+        yield rejects_rows(
+            sorter.rejected,
+            known.rejected_keys,
+            known.has_rejects_table,
+            run_started_at,
+            resolve=stats.consistent,
+        )
+
+    return contacts
+
+
+def behind_cursor_resource(contacts: list[dict[str, Any]]) -> DltResource:
+    """A one-off resource that merges `contacts` into the `contacts` table, cursor or not."""
+    return dlt.resource(
+        contacts,
+        name="contacts_behind_cursor",
+        table_name="contacts",
+        primary_key="id",
+        write_disposition="merge",
+    )
