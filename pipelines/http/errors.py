@@ -11,8 +11,9 @@ EnvelopeCheck = Callable[[Response], "SourceApiError | None"]
 class SourceApiError(HTTPError):
     """An API answered with an error, or with a body that breaks its documented contract.
 
-    It subclasses `HTTPError` and keeps the response, so dlt's retrying session can still see
-    the status: 429 and 5xx are retried there, everything else fails at once.
+    It subclasses `HTTPError` and keeps the response, so our retrying session
+    (`http/session.py`) can still see the status: 429 and 5xx are retried there, everything
+    else fails at once.
     """
 
     def __init__(
