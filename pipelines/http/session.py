@@ -128,7 +128,8 @@ def retrying_session(policy: HttpPolicy) -> requests.Session:
         retry=retry_any(retry_if_retryable_status(), retry_if_exception_type(RETRY_EXCEPTIONS)),
         wait=wait_retry_after_or_backoff(policy),
         stop=stop_after_attempts_or_total_wait(policy),
-        reraise=True,
+        # When the attempts run out, the last outcome is the answer: its response, or its
+        # exception raised again. (`reraise` would do nothing beside this callback.)
         retry_error_callback=lambda state: state.outcome.result(),
     )
     session.send = retrying.wraps(session.send)  # type: ignore[method-assign]
