@@ -146,7 +146,7 @@ def contacts_resource(
             yield dlt.mark.materialize_table_schema()
         # The cursor less the lag: dlt's incremental drops anything older.
         sorter = ChangeSorter(contract, known.hashes, updated_at.start_value)
-        listing = Listing()
+        # At least one listing: `listing` is always bound after the loop.
         for _ in range(max(1, policy.max_listings)):
             listing = Listing()
             sorter.start_listing()
