@@ -106,7 +106,7 @@ def python_script(name: str) -> list[str]:
 
 
 def run_suite(n: int, workdir: Path) -> list[Measure]:
-    """Steps a to f of the issue on one data set."""
+    """The five measured steps, a to e, on one data set."""
     measures: list[Measure] = []
     with Simulators(n) as sims:
         env = sims.env()
