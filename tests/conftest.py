@@ -68,17 +68,20 @@ def simulator_env(
 
 
 @pytest.fixture(scope="session")
-def load_fresh_simulators() -> Callable[[Path], None]:
-    """Loads both APIs' default data, from simulators of their own, into a new file.
+def load_fresh_simulators() -> Callable[..., None]:
+    """Loads both APIs' generated data, from simulators of their own, into a new file.
 
     For module-scoped databases that several read-only tests share; fails the test when a
-    source fails.
+    source fails. Takes the simulators' `list_shape`, `n_contacts` and `seed`.
     """
 
-    def load(duckdb_path: Path) -> None:
+    def load(
+        duckdb_path: Path, list_shape: str = "full", n_contacts: int = N_CONTACTS, seed: int = SEED
+    ) -> None:
+        shape = {"n_contacts": n_contacts, "seed": seed, "list_shape": list_shape}
         with (
-            LevCapitalSimulator(n_contacts=N_CONTACTS, seed=SEED, api_key=LEVCAPITAL_KEY) as lev,
-            SprintModeSimulator(n_contacts=N_CONTACTS, seed=SEED, api_key=SPRINTMODE_KEY) as sm,
+            LevCapitalSimulator(**shape, api_key=LEVCAPITAL_KEY) as lev,
+            SprintModeSimulator(**shape, api_key=SPRINTMODE_KEY) as sm,
         ):
             loads = load_sources(
                 duckdb_path,

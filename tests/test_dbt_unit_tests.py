@@ -7,15 +7,13 @@ sent so far; and they never meet a night's data.
 """
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import LEVCAPITAL_KEY, SPRINTMODE_KEY
 
-from pipelines.demo.simulators import LevCapitalSimulator, SprintModeSimulator
 from pipelines.paths import DBT_PROJECT_DIR
-from pipelines.runs.load import load_sources
 from pipelines.runs.transform import dbt_args, release_database, transform
 
 MINIMAL_SHAPE = "list_example_no_timestamps"
@@ -29,25 +27,12 @@ def declared_unit_tests() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def minimal_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def minimal_database(
+    tmp_path_factory: pytest.TempPathFactory, load_fresh_simulators: Callable[..., None]
+) -> Path:
     """A database loaded from APIs that send only what their docs' list examples show."""
     duckdb_path = tmp_path_factory.mktemp("unit") / "minimal.duckdb"
-    with (
-        LevCapitalSimulator(
-            n_contacts=20, seed=3, api_key=LEVCAPITAL_KEY, list_shape=MINIMAL_SHAPE
-        ) as lev,
-        SprintModeSimulator(
-            n_contacts=20, seed=3, api_key=SPRINTMODE_KEY, list_shape=MINIMAL_SHAPE
-        ) as sm,
-    ):
-        loads = load_sources(
-            duckdb_path,
-            source_args={
-                "levcapital": {"base_url": lev.base_url, "api_key": LEVCAPITAL_KEY},
-                "sprintmode": {"base_url": sm.base_url, "api_key": SPRINTMODE_KEY},
-            },
-        )
-    assert [load.error for load in loads] == [None, None]
+    load_fresh_simulators(duckdb_path, list_shape=MINIMAL_SHAPE, n_contacts=20, seed=3)
     return duckdb_path
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from docs_examples import DOCS_SARAH_CHEN
 
 from pipelines.demo.simulators import (
     Clock,
@@ -28,26 +29,6 @@ SM_HEADERS = {"X-SM-Key": SM_KEY}
 LEV_CONTACTS = "/api/external/v2/contacts"
 SM_CONTACTS = "/api/contacts"
 
-# The docs' example contact, field for field and in the documented order.
-DOCS_SARAH_CHEN = {
-    "id": 78,
-    "contact_type": "lender_contact",
-    "first_name": "Sarah",
-    "last_name": "Chen",
-    "email": "schen@meridiancapital.com",
-    "title": "Senior Vice President",
-    "department": "Originations",
-    "address": "1 Battery Park Plaza",
-    "city": "New York",
-    "state": "NY",
-    "zip": "10004",
-    "linkedin_url": "https://linkedin.com/in/sarah-chen-cre",
-    "is_primary": True,
-    "is_connected": True,
-    "owner_account_id": 56,
-    "created_at": "2025-09-01T11:00:00Z",
-    "updated_at": "2026-02-20T16:45:00Z",
-}
 LEV_FIELD_ORDER = [
     "id", "contact_type", "first_name", "last_name", "email", "title", "department", "address",
     "city", "state", "zip", "linkedin_url", "is_primary", "owner_account_id", "is_connected",

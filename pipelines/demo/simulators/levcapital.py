@@ -24,8 +24,8 @@ from pipelines.demo.simulators.server import (
 )
 from pipelines.demo.simulators.shapes import (
     FULL,
+    CorruptibleStore,
     ListShape,
-    checked_raw_values,
     list_shapes,
     with_raw_values,
 )
@@ -151,7 +151,7 @@ def _writable_values(fields: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-class LevCapitalStore:
+class LevCapitalStore(CorruptibleStore):
     """One account's contacts, connected or not; thread-safe.
 
     Reads return contacts exactly as the API serves them, as fresh copies. Writes stamp
@@ -277,38 +277,6 @@ class LevCapitalStore:
             KeyError: If there is no such contact.
         """
         self.set_connected(contact_id, False)
-
-    def corrupt(self, contact_id: int, /, **raw_values: Any) -> None:
-        """Makes a contact break the API's contract in what the list and GET endpoints send.
-
-        Each value is served verbatim in place of the field's stored one (timestamps too: they
-        are not rendered), OMIT leaves the field out; repeated calls add up. Nothing else
-        changes: updated_at stays, the contact keeps its place in the listing and in totals,
-        and sorting and writes still see the stored values.
-
-        Raises:
-            KeyError: If there is no such contact.
-            ValueError: If no value is given or one names a field contacts do not have.
-        """
-        with self._lock:
-            values = checked_raw_values(self._records[contact_id], raw_values)
-            self._raw.setdefault(contact_id, {}).update(values)
-
-    def repair(self, contact_id: int) -> None:
-        """Serves a contact from its stored values again, undoing `corrupt`.
-
-        Raises:
-            KeyError: If there is no such contact.
-        """
-        with self._lock:
-            if contact_id not in self._records:
-                raise KeyError(contact_id)
-            self._raw.pop(contact_id, None)
-
-    def corrupted_ids(self) -> list[int]:
-        """Returns the ids of the contacts `corrupt` made break the contract, ascending."""
-        with self._lock:
-            return sorted(self._raw)
 
     def listed_before(self, contact_id: int) -> int:
         """Returns how many listed contacts have an id up to `contact_id`."""

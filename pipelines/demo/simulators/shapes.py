@@ -121,3 +121,47 @@ def with_raw_values(served: dict[str, Any], raw: Mapping[str, Any]) -> dict[str,
         else:
             served[name] = copy.deepcopy(value)
     return served
+
+
+class CorruptibleStore:
+    """Lets a store serve some contacts as an upstream bug would: the raw values of `corrupt`.
+
+    For stores that keep `_records` (id -> stored contact), `_raw` (id -> raw values served in
+    place of the stored ones) and `_lock`.
+    """
+
+    _records: dict[Any, dict[str, Any]]
+    _raw: dict[Any, dict[str, Any]]
+    _lock: Any
+
+    def corrupt(self, contact_id: Any, /, **raw_values: Any) -> None:
+        """Makes a contact break the API's contract in what the list and GET endpoints send.
+
+        Each value is served verbatim in place of the field's stored one (timestamps too: they
+        are not rendered), OMIT leaves the field out; repeated calls add up. Nothing else
+        changes: updated_at stays, the contact keeps its place in the listing and in totals,
+        and sorting, filters and writes still see the stored values.
+
+        Raises:
+            KeyError: If there is no such contact.
+            ValueError: If no value is given or one names a field contacts do not have.
+        """
+        with self._lock:
+            values = checked_raw_values(self._records[contact_id], raw_values)
+            self._raw.setdefault(contact_id, {}).update(values)
+
+    def repair(self, contact_id: Any) -> None:
+        """Serves a contact from its stored values again, undoing `corrupt`.
+
+        Raises:
+            KeyError: If there is no such contact.
+        """
+        with self._lock:
+            if contact_id not in self._records:
+                raise KeyError(contact_id)
+            self._raw.pop(contact_id, None)
+
+    def corrupted_ids(self) -> list[Any]:
+        """Returns the ids of the contacts `corrupt` made break the contract, sorted."""
+        with self._lock:
+            return sorted(self._raw)

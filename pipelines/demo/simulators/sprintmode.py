@@ -31,8 +31,8 @@ from pipelines.demo.simulators.server import (
 )
 from pipelines.demo.simulators.shapes import (
     FULL,
+    CorruptibleStore,
     ListShape,
-    checked_raw_values,
     list_shapes,
     with_raw_values,
 )
@@ -145,7 +145,7 @@ def _renderer(timestamp_format: str, utc_offset: timedelta) -> TimestampFormatte
     return timestamp_formatter(separator, suffix)
 
 
-class SprintModeStore:
+class SprintModeStore(CorruptibleStore):
     """The workspace's contacts; thread-safe.
 
     Reads return contacts exactly as the API serves them, as fresh copies. Writes stamp
@@ -325,38 +325,6 @@ class SprintModeStore:
             del self._order[bisect.bisect_left(self._order, key, key=self._order_key)]
             del self._records[contact_id]
             self._raw.pop(contact_id, None)
-
-    def corrupt(self, contact_id: str, /, **raw_values: Any) -> None:
-        """Makes a contact break the API's contract in what the list and GET endpoints send.
-
-        Each value is served verbatim in place of the field's stored one (timestamps too: they
-        are not rendered), OMIT leaves the field out; repeated calls add up. Nothing else
-        changes: updated_at stays, the contact keeps its place in the listing and in totals,
-        and filters and writes still see the stored values.
-
-        Raises:
-            KeyError: If there is no such contact.
-            ValueError: If no value is given or one names a field contacts do not have.
-        """
-        with self._lock:
-            values = checked_raw_values(self._records[contact_id], raw_values)
-            self._raw.setdefault(contact_id, {}).update(values)
-
-    def repair(self, contact_id: str) -> None:
-        """Serves a contact from its stored values again, undoing `corrupt`.
-
-        Raises:
-            KeyError: If there is no such contact.
-        """
-        with self._lock:
-            if contact_id not in self._records:
-                raise KeyError(contact_id)
-            self._raw.pop(contact_id, None)
-
-    def corrupted_ids(self) -> list[str]:
-        """Returns the ids of the contacts `corrupt` made break the contract, sorted."""
-        with self._lock:
-            return sorted(self._raw)
 
 
 def _matches(record: dict[str, Any], filters: dict[str, str]) -> bool:

@@ -1,0 +1,225 @@
+"""`fingerprint` and `ChangeSorter`: which listed contacts a run writes, and which it sets aside."""
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from pipelines.settings import CONTENT_HASH
+from pipelines.sources.contacts.changes import ChangeSorter, fingerprint
+from pipelines.sources.levcapital.settings import CONTACT_CONTRACT
+
+CURSOR = datetime(2024, 6, 1, tzinfo=UTC)
+RECENT = "2024-06-02T00:00:00Z"
+OLD = "2024-01-01T00:00:00Z"
+
+
+def contact(contact_id: int = 1, **fields: Any) -> dict[str, Any]:
+    return {"id": contact_id, "first_name": "Ada", "updated_at": RECENT, **fields}
+
+
+def held_hash(item: dict[str, Any]) -> str:
+    """The fingerprint a destination holds for `item`, as a run wrote it."""
+    return fingerprint(CONTACT_CONTRACT.read(item))
+
+
+# fingerprint
+
+
+def test_the_same_content_has_the_same_fingerprint() -> None:
+    assert fingerprint({"id": 1, "name": "Ada"}) == fingerprint({"id": 1, "name": "Ada"})
+
+
+def test_a_fingerprint_is_a_24_digit_hex_digest() -> None:
+    digest = fingerprint({"id": 1})
+
+    assert len(digest) == 24
+    assert int(digest, 16) >= 0
+
+
+def test_the_order_of_the_fields_does_not_change_the_fingerprint() -> None:
+    assert fingerprint({"id": 1, "a": 1, "b": 2}) == fingerprint({"b": 2, "a": 1, "id": 1})
+
+
+def test_a_null_field_fingerprints_as_an_absent_one() -> None:
+    assert fingerprint({"id": 1, "email": None}) == fingerprint({"id": 1})
+
+
+def test_the_content_hash_column_does_not_change_the_fingerprint() -> None:
+    assert fingerprint({"id": 1, CONTENT_HASH: "abc"}) == fingerprint({"id": 1})
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        pytest.param({"id": 1, "name": "Grace"}, id="changed-value"),
+        pytest.param({"id": 1, "name": "Ada", "email": "a@x"}, id="added-field"),
+        pytest.param({"id": 1}, id="removed-field"),
+        pytest.param({"id": 1, "name": "ada"}, id="changed-case"),
+        pytest.param({"id": 2, "name": "Ada"}, id="changed-id"),
+    ],
+)
+def test_a_change_of_content_changes_the_fingerprint(changed: dict[str, Any]) -> None:
+    assert fingerprint(changed) != fingerprint({"id": 1, "name": "Ada"})
+
+
+def test_a_timestamp_fingerprints_by_its_value() -> None:
+    one = fingerprint({"id": 1, "updated_at": datetime(2024, 1, 1, tzinfo=UTC)})
+    other = fingerprint({"id": 1, "updated_at": datetime(2024, 1, 2, tzinfo=UTC)})
+
+    assert one != other
+
+
+# ChangeSorter.sort
+
+
+def test_a_contact_unchanged_against_its_held_hash_is_dropped_and_counted() -> None:
+    item = contact()
+    sorter = ChangeSorter(CONTACT_CONTRACT, {1: held_hash(item)}, cursor=None)
+
+    assert sorter.sort([item]) == []
+    assert sorter.unchanged == 1
+    assert sorter.written == {}
+
+
+def test_a_new_contact_is_written_with_its_content_hash() -> None:
+    item = contact()
+    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=None)
+
+    [written] = sorter.sort([item])
+
+    assert written["id"] == 1
+    assert written["updated_at"] == datetime(2024, 6, 2, tzinfo=UTC)
+    assert written[CONTENT_HASH] == held_hash(item)
+    assert sorter.written == {1: held_hash(item)}
+    assert sorter.unchanged == 0
+    assert CONTENT_HASH not in item
+
+
+def test_a_changed_contact_is_written_with_its_new_content_hash() -> None:
+    before, after = contact(first_name="Ada"), contact(first_name="Grace")
+    sorter = ChangeSorter(CONTACT_CONTRACT, {1: held_hash(before)}, cursor=None)
+
+    [written] = sorter.sort([after])
+
+    assert written["first_name"] == "Grace"
+    assert written[CONTENT_HASH] == held_hash(after)
+    assert written[CONTENT_HASH] != held_hash(before)
+
+
+def test_a_held_hash_of_none_counts_as_changed() -> None:
+    sorter = ChangeSorter(CONTACT_CONTRACT, {1: None}, cursor=None)
+
+    assert [c["id"] for c in sorter.sort([contact()])] == [1]
+
+
+def test_a_changed_contact_older_than_the_cursor_goes_behind() -> None:
+    item = contact(updated_at=OLD)
+    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=CURSOR)
+
+    assert sorter.sort([item]) == []
+    assert list(sorter.behind) == [1]
+    assert sorter.behind[1][CONTENT_HASH] == held_hash(item)
+    assert sorter.written == {}
+
+
+def test_an_unchanged_contact_older_than_the_cursor_is_not_behind() -> None:
+    item = contact(updated_at=OLD)
+    sorter = ChangeSorter(CONTACT_CONTRACT, {1: held_hash(item)}, cursor=CURSOR)
+
+    assert sorter.sort([item]) == []
+    assert sorter.behind == {}
+    assert sorter.unchanged == 1
+
+
+@pytest.mark.parametrize(
+    "updated_at",
+    [
+        pytest.param(RECENT, id="newer-than-the-cursor"),
+        pytest.param("2024-06-01T00:00:00Z", id="at-the-cursor"),
+        pytest.param(None, id="without-updated-at"),
+    ],
+)
+def test_a_contact_not_older_than_the_cursor_is_written(updated_at: str | None) -> None:
+    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=CURSOR)
+
+    assert [c["id"] for c in sorter.sort([contact(updated_at=updated_at)])] == [1]
+    assert sorter.behind == {}
+
+
+def test_start_listing_forgets_what_an_earlier_listing_set_aside() -> None:
+    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=CURSOR)
+    sorter.sort([contact(1, updated_at=OLD), {"id": 2, "first_name": 7}, contact(3)])
+    assert (list(sorter.behind), list(sorter.rejected)) == ([1], ["2"])
+
+    sorter.start_listing()
+
+    assert sorter.behind == {}
+    assert sorter.rejected == {}
+    assert sorter.unchanged == 0
+    assert list(sorter.written) == [3]
+
+
+def test_a_contact_written_by_an_earlier_listing_is_not_written_again() -> None:
+    item = contact()
+    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=None)
+    assert len(sorter.sort([item])) == 1
+
+    sorter.start_listing()
+
+    assert sorter.sort([dict(item)]) == []
+    assert sorter.unchanged == 1
+
+
+def test_a_contact_changed_since_an_earlier_listing_is_written_again() -> None:
+    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=None)
+    sorter.sort([contact(first_name="Ada")])
+    sorter.start_listing()
+
+    [written] = sorter.sort([contact(first_name="Grace")])
+
+    assert written["first_name"] == "Grace"
+    assert sorter.written[1] == held_hash(contact(first_name="Grace"))
+
+
+def test_what_this_run_wrote_wins_over_the_held_hash() -> None:
+    before, after = contact(first_name="Ada"), contact(first_name="Grace")
+    sorter = ChangeSorter(CONTACT_CONTRACT, {1: held_hash(before)}, cursor=None)
+    sorter.sort([after])
+    sorter.start_listing()
+
+    # Back to what the destination held before this run, but not to what the run wrote.
+    assert [c["first_name"] for c in sorter.sort([before])] == ["Ada"]
+
+
+def test_a_reject_with_an_id_is_keyed_by_its_id() -> None:
+    item = {"id": 7, "first_name": 42}
+    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=None)
+
+    assert sorter.sort([item, contact(8)])[0]["id"] == 8
+
+    assert list(sorter.rejected) == ["7"]
+    kept_item, rejected = sorter.rejected["7"]
+    assert kept_item is item
+    assert rejected.contact_id == 7
+    assert rejected.reason == "first_name is a number, not a string"
+
+
+def test_a_reject_without_an_id_is_keyed_by_its_payload() -> None:
+    item = {"first_name": "Ada"}
+    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=None)
+
+    assert sorter.sort([item]) == []
+
+    digest = hashlib.blake2b(b'{"first_name": "Ada"}', digest_size=12).hexdigest()
+    assert list(sorter.rejected) == [f"payload:{digest}"]
+    assert sorter.rejected[f"payload:{digest}"][1].reason == "has no id"
+
+
+def test_rejects_are_neither_written_nor_counted_as_unchanged() -> None:
+    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=None)
+
+    assert sorter.sort([{"id": 1, "created_at": "yesterday"}]) == []
+    assert sorter.unchanged == 0
+    assert sorter.written == {}
