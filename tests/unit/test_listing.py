@@ -39,13 +39,13 @@ def test_a_listing_with_a_repeated_id_is_inconsistent() -> None:
 
     assert listing.repeated == 1
     assert listing.ids == {1, 2}
-    assert listing.problem == "1 contacts were listed twice"
+    assert listing.problem == "1 contact was listed twice"
 
 
 def test_a_total_that_changes_between_pages_makes_the_listing_inconsistent() -> None:
     listing = listing_of(Page([{"id": 1}, {"id": 2}], total=3), Page([{"id": 3}], total=4))
 
-    assert listing.problem == "the total changed from 3 to 4 while paging"
+    assert listing.problem == "the total changed while paging (3, 4)"
 
 
 def test_a_listing_with_fewer_ids_than_its_total_is_inconsistent() -> None:
