@@ -50,7 +50,9 @@ def _describe_request_failure(error: RequestException) -> str:
     where = ""
     if request is not None and request.url:
         parts = urlsplit(request.url)
-        where = f" {parts.scheme}://{parts.netloc}"
+        # hostname and port, not netloc: a URL's user:password@ must never reach a message.
+        port = f":{parts.port}" if parts.port else ""
+        where = f" {parts.scheme}://{parts.hostname}{port}"
     # `[Errno 111] Connection refused` when connecting; a connection dropped mid-request
     # reads `ConnectionResetError(104, 'Connection reset by peer')` instead.
     reason = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)|Error\(-?\d+, '([^']+)'\)", str(error))
