@@ -45,9 +45,11 @@ class Listing:
     def problem(self) -> str | None:
         """Why the listing is not consistent, or None when it is."""
         if self.repeated:
-            return f"{self.repeated} contacts were listed twice"
+            what = "contact was" if self.repeated == 1 else "contacts were"
+            return f"{self.repeated} {what} listed twice"
         if len(set(self.totals)) > 1:
-            return f"the total changed from {self.totals[0]} to {self.totals[-1]} while paging"
+            totals = ", ".join(str(total) for total in dict.fromkeys(self.totals))
+            return f"the total changed while paging ({totals})"
         seen = len(self.ids) + self.without_id
         if self.totals and self.totals[-1] != seen:
             return f"{seen} contacts were listed of a total of {self.totals[-1]}"
