@@ -11,18 +11,21 @@ def check_envelope(response: Response) -> SourceApiError | None:
     body = json_body(response)
     error = body.get("error") if isinstance(body, dict) else None
     # The envelope can carry an error on a 200 too; its own message says more than "no data".
-    if response.status_code >= 400 or isinstance(error, dict):
+    if response.status_code >= 400 or isinstance(error, dict) or (isinstance(error, str) and error):
+        message = error if isinstance(error, str) else None
         error = error if isinstance(error, dict) else {}
+        fallback = (response.reason or "request failed") if response.status_code >= 400 else None
         return SourceApiError(
             SOURCE_NAME,
-            error.get("message") or response.reason or "request failed",
+            error.get("message") or message or fallback or "error envelope without a message",
             response=response,
             status=response.status_code if response.status_code >= 400 else None,
             error_type=error.get("type"),
             request_id=body.get("request_id") if isinstance(body, dict) else None,
         )
     if not isinstance(body, dict):
-        return SourceApiError(SOURCE_NAME, "answer is not valid JSON", response=response)
+        what = "valid JSON" if body is None else "a JSON object"
+        return SourceApiError(SOURCE_NAME, f"answer is not {what}", response=response)
     if not isinstance(body.get("data"), dict | list):
         return SourceApiError(
             SOURCE_NAME,

@@ -20,14 +20,16 @@ def check_envelope(response: Response) -> SourceApiError | None:
         message = body.get("error") if isinstance(body, dict) else None
         if isinstance(message, dict):
             message = message.get("message")
+        fallback = (response.reason or "request failed") if response.status_code >= 400 else None
         return SourceApiError(
             SOURCE_NAME,
-            str(message or response.reason or "request failed"),
+            str(message or fallback or "error envelope without a message"),
             response=response,
             status=response.status_code if response.status_code >= 400 else None,
         )
     if not isinstance(body, dict):
-        return SourceApiError(SOURCE_NAME, "answer is not valid JSON", response=response)
+        what = "valid JSON" if body is None else "a JSON object"
+        return SourceApiError(SOURCE_NAME, f"answer is not {what}", response=response)
     data = body.get("data")
     if not isinstance(data, dict):
         return SourceApiError(SOURCE_NAME, "answer has no `data` object", response=response)
