@@ -60,6 +60,8 @@ def _json_kind(value: Any) -> str:
         return "an object"
     if isinstance(value, list):
         return "a list"
+    if value is None:
+        return "null"
     return type(value).__name__
 
 

@@ -1,6 +1,7 @@
 """Rejects: contacts that break their API's contract, set aside with their payload and reason."""
 
 import hashlib
+import json
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,9 @@ def reject_key(item: Any, rejected: RejectedContact) -> str:
     """What identifies a rejected item from night to night: its id, else its content."""
     if rejected.contact_id is not None:
         return str(rejected.contact_id)
-    digest = hashlib.blake2b(raw_payload(item).encode(), digest_size=12).hexdigest()
+    # Keys sorted, so that the same item sent with its fields in another order keeps its key.
+    canonical = json.dumps(item, sort_keys=True, ensure_ascii=False, default=str)
+    digest = hashlib.blake2b(canonical.encode(), digest_size=12).hexdigest()
     return f"payload:{digest}"
 
 
