@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.demo.simulators import LevCapitalSimulator, SprintModeSimulator
+from pipelines.settings import prepare_environment
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results.md"
@@ -81,8 +82,6 @@ class Simulators:
             "SOURCES__LEVCAPITAL__API_KEY": LEVCAPITAL_KEY,
             "SOURCES__SPRINTMODE__BASE_URL": self.sprintmode.base_url,
             "SOURCES__SPRINTMODE__API_KEY": SPRINTMODE_KEY,
-            "RUNTIME__DLTHUB_TELEMETRY": "false",
-            "DO_NOT_TRACK": "1",
         }
 
 
@@ -199,6 +198,8 @@ def render(n: int, suite: list[Measure], scaling: list[Measure]) -> str:
 
 
 def main() -> None:
+    # The measured children inherit it: no telemetry, and the project's .dlt/.
+    prepare_environment()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--contacts", type=int, default=40_000, help="contacts per API")
     parser.add_argument(

@@ -12,8 +12,8 @@ import duckdb
 import pytest
 
 from pipelines.demo.simulators import LevCapitalSimulator, SprintModeSimulator
-from pipelines.paths import PROJECT_DIR
 from pipelines.runs.load import load_sources
+from pipelines.settings import prepare_environment, raw_dataset
 from pipelines.sources.contacts.contract import parse_api_timestamp
 
 LEVCAPITAL_KEY = "lev-test-key"
@@ -23,9 +23,7 @@ N_CONTACTS = 300
 SEED = 7
 
 # Tests must behave like the CLI: dlt finds the project's .dlt/ and sends no telemetry.
-os.environ.setdefault("DLT_PROJECT_DIR", str(PROJECT_DIR))
-os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
-os.environ["DO_NOT_TRACK"] = "1"
+prepare_environment()
 
 
 @pytest.fixture
@@ -213,7 +211,7 @@ def raw_contacts(query: Callable[..., list[tuple[Any, ...]]]) -> Callable[[str],
     """Reads one source's raw contacts and deletions, to compare them with its simulator."""
 
     def read(source: str) -> RawContacts:
-        schema = f"raw_{source}"
+        schema = raw_dataset(source)
         fields = COMPARED_FIELDS[source]
         rows = query(f"select id, {', '.join(fields)} from {schema}.contacts")
         tables = {
