@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipelines import cli, logs
+from pipelines.runs import nightly
 from pipelines.runs.transform import TransformResult
 
 CONTACTS_ELT = str(Path(sys.executable).with_name("contacts-elt"))
@@ -157,7 +158,7 @@ def test_the_transform_is_an_event_of_dbt_that_names_its_failures(json_logs, mon
     )
     monkeypatch.setattr("pipelines.runs.transform.transform", lambda path, as_of=None: failed)
 
-    exit_code = cli._report_transform(Path("unused.duckdb"))
+    exit_code = nightly.report_transform(Path("unused.duckdb"))
 
     assert exit_code == 1
     captured = capsys.readouterr()
@@ -172,7 +173,7 @@ def test_text_output_is_unchanged_by_the_events(monkeypatch, capsys):
     ok = TransformResult(ok=True, seconds=4.25)
     monkeypatch.setattr("pipelines.runs.transform.transform", lambda path, as_of=None: ok)
 
-    cli._report_transform(Path("unused.duckdb"))
+    nightly.report_transform(Path("unused.duckdb"))
 
     assert capsys.readouterr() == ("dbt build: ok, 4.2 s\n", "")
 
