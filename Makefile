@@ -38,7 +38,7 @@ lint: install
 	CONTACTS_DUCKDB=$(CURDIR)/data/lint.duckdb $(BIN)/sqlfluff lint sql/
 
 # Not part of `make test`: a benchmark measures, it does not pass or fail. BENCH_ARGS passes
-# flags through, e.g. `make bench BENCH_ARGS="--contacts 10000 --scaling ''"`.
+# flags through, e.g. `make bench BENCH_ARGS="--sizes 10000,40000 --skip peer"`.
 bench: install
 	$(BIN)/python bench/benchmark.py $(BENCH_ARGS)
 

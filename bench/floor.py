@@ -4,7 +4,7 @@ No retries, no processing, no storage: the least any loader of these APIs must s
 standard library only, `http.client` and `json`, one keep-alive connection per API, the pages
 one after the other and LevCapital before SprintMode. (`urllib.request` sends
 `Connection: close`, so every page would cost a new TCP connection and a new server thread:
-three times as long at 5,000 contacts per API, a floor that flatters whatever is divided by it.)
+3.7 times as long at 5,000 contacts per API, a floor that flatters whatever is divided by it.)
 
     python bench/floor.py --levcapital-url URL --levcapital-key KEY \\
         --sprintmode-url URL --sprintmode-key KEY
