@@ -5,6 +5,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
+
 from pipelines.settings import CONTENT_HASH, CURSOR_FIELD
 from pipelines.sources.contacts.contract import ContactContract, RejectedContact
 from pipelines.sources.contacts.rejects import reject_key
@@ -19,8 +21,13 @@ def fingerprint(contact: dict[str, Any]) -> str:
     content = {
         name: value for name, value in contact.items() if value is not None and name != CONTENT_HASH
     }
-    canonical = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.blake2b(canonical.encode(), digest_size=12).hexdigest()
+    try:
+        # orjson takes under half of json's time here, paid for every listed contact, every night.
+        canonical = orjson.dumps(content, default=str, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        # What orjson refuses (an integer beyond 64 bits) json still writes.
+        canonical = json.dumps(content, sort_keys=True, default=str).encode()
+    return hashlib.blake2b(canonical, digest_size=12).hexdigest()
 
 
 class ChangeSorter:
