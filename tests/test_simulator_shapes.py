@@ -4,6 +4,16 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from api_requests import (
+    LEV_CONTACTS,
+    LEV_FIELD_ORDER,
+    LEV_HEADERS,
+    LEV_KEY,
+    SM_CONTACTS,
+    SM_FIELD_ORDER,
+    SM_HEADERS,
+    SM_KEY,
+)
 from docs_examples import DOCS_JAMES_RODRIGUEZ, DOCS_JANE_SMITH, DOCS_SARAH_CHEN
 
 from pipelines.demo.simulators import (
@@ -13,26 +23,7 @@ from pipelines.demo.simulators import (
     SprintModeSimulator,
 )
 
-LEV_KEY = "lev-test-key"
-SM_KEY = "sm-test-key"
-LEV_HEADERS = {"Authorization": f"Bearer {LEV_KEY}", "X-Origin-App": "contacts-elt-tests"}
-SM_HEADERS = {"X-SM-Key": SM_KEY}
-LEV_CONTACTS = "/api/external/v2/contacts"
-SM_CONTACTS = "/api/contacts"
-
-LEV_FIELDS = [
-    "id", "contact_type", "first_name", "last_name", "email", "title", "department", "address",
-    "city", "state", "zip", "linkedin_url", "is_primary", "owner_account_id", "is_connected",
-    "created_at", "updated_at",
-]  # fmt: skip
 LEV_NOT_NULLABLE = {"id", "is_primary", "is_connected"}
-SM_FIELDS = [
-    "id", "email", "first_name", "last_name", "full_name", "company_id", "company_name", "title",
-    "role", "department", "phone", "contact_type", "source", "pipeline_stage", "funnel_stage",
-    "engagement_score", "last_engagement_at", "enrichment_status", "enrichment_data",
-    "linkedin_url", "photo_url", "close_lead_id", "close_contact_id", "tags", "notes",
-    "portal_access", "portal_role", "created_at", "updated_at",
-]  # fmt: skip
 SM_LIST_EXAMPLE = [
     "id", "email", "full_name", "company_id", "company_name", "contact_type", "portal_access",
     "portal_role",
@@ -81,9 +72,9 @@ def control(sim, path: str, **kwargs) -> requests.Response:
 @pytest.mark.parametrize(
     ("shape", "fields"),
     [
-        ("full", LEV_FIELDS),
-        ("list_example", LEV_FIELDS),
-        ("list_example_no_timestamps", LEV_FIELDS[:-2]),
+        ("full", LEV_FIELD_ORDER),
+        ("list_example", LEV_FIELD_ORDER),
+        ("list_example_no_timestamps", LEV_FIELD_ORDER[:-2]),
     ],
 )
 def test_levcapital_list_shapes_send_exactly_their_fields(lev, shape, fields):
@@ -100,7 +91,7 @@ def test_levcapital_list_shapes_send_exactly_their_fields(lev, shape, fields):
 @pytest.mark.parametrize(
     ("shape", "fields"),
     [
-        ("full", SM_FIELDS),
+        ("full", SM_FIELD_ORDER),
         ("list_example", [*SM_LIST_EXAMPLE, "created_at", "updated_at"]),
         ("list_example_no_timestamps", SM_LIST_EXAMPLE),
     ],
@@ -132,7 +123,7 @@ def test_nullable_omitted_leaves_out_exactly_the_null_fields(lev, sm):
         "linkedin_url", "is_primary", "owner_account_id", "is_connected",
     ]  # fmt: skip
     assert list(jane) == [
-        name for name in SM_FIELDS if name not in ("close_lead_id", "close_contact_id")
+        name for name in SM_FIELD_ORDER if name not in ("close_lead_id", "close_contact_id")
     ]
     assert jane["updated_at"] == "2026-01-10 08:00:00"
     lev_whole = lev.store.list_all()[:200]
@@ -159,10 +150,10 @@ def test_get_by_id_serves_every_field_whatever_the_shape(lev, sm):
         zoe = lev_get(lev, f"{LEV_CONTACTS}/79").json()["data"]
         jane = sm_get(sm, f"{SM_CONTACTS}/ct_a1b2c3d4").json()["data"]
 
-        assert sarah == {name: DOCS_SARAH_CHEN[name] for name in LEV_FIELDS}, shape
-        assert list(zoe) == LEV_FIELDS, shape
+        assert sarah == {name: DOCS_SARAH_CHEN[name] for name in LEV_FIELD_ORDER}, shape
+        assert list(zoe) == LEV_FIELD_ORDER, shape
         assert (zoe["address"], zoe["created_at"]) == (None, None), shape
-        assert list(jane) == SM_FIELDS, shape
+        assert list(jane) == SM_FIELD_ORDER, shape
         assert (jane["close_lead_id"], jane["engagement_score"]) == (None, 87), shape
 
 
@@ -174,7 +165,7 @@ def test_the_shape_changes_between_two_listings():
 
     assert [item["id"] for item in before] == [item["id"] for item in after]
     assert list(before[0]) == SM_LIST_EXAMPLE
-    assert list(after[0]) == SM_FIELDS
+    assert list(after[0]) == SM_FIELD_ORDER
 
 
 def test_levcapital_fields_parameter_intersects_with_the_shape(lev):
@@ -246,7 +237,7 @@ def test_levcapital_corrupt_then_repair_round_trip(lev):
     got = lev_get(lev, f"{LEV_CONTACTS}/78").json()["data"]
 
     malformed = {
-        **{name: DOCS_SARAH_CHEN[name] for name in LEV_FIELDS},
+        **{name: DOCS_SARAH_CHEN[name] for name in LEV_FIELD_ORDER},
         "created_at": "yesterday",
         "updated_at": "31/12/2025 10:00",
         "first_name": {"a": 1},
@@ -254,7 +245,7 @@ def test_levcapital_corrupt_then_repair_round_trip(lev):
         "title": HUGE,
     }
     assert got == malformed
-    assert list(got) == LEV_FIELDS
+    assert list(got) == LEV_FIELD_ORDER
     assert listed[position] == malformed
     assert [item["id"] for item in listed] == [item["id"] for item in listed_before]
     assert total == total_before
@@ -265,7 +256,7 @@ def test_levcapital_corrupt_then_repair_round_trip(lev):
 
     assert lev_items(lev) == listed_before
     assert lev_get(lev, f"{LEV_CONTACTS}/78").json()["data"] == {
-        name: DOCS_SARAH_CHEN[name] for name in LEV_FIELDS
+        name: DOCS_SARAH_CHEN[name] for name in LEV_FIELD_ORDER
     }
     assert lev.store.corrupted_ids() == []
 
@@ -340,7 +331,7 @@ def test_a_dropped_id_leaves_it_out_but_the_cursor_continues(lev):
     got = lev_get(lev, f"{LEV_CONTACTS}/78").json()["data"]
 
     assert "id" not in first["data"][-1]
-    assert first["data"][-1] == {name: DOCS_SARAH_CHEN[name] for name in LEV_FIELDS[1:]}
+    assert first["data"][-1] == {name: DOCS_SARAH_CHEN[name] for name in LEV_FIELD_ORDER[1:]}
     assert [item["id"] for item in first["data"][:-1]] == listed[: limit - 1]
     assert second["data"][0]["id"] == 79
     assert got == first["data"][-1]
@@ -355,7 +346,7 @@ def test_a_dropped_id_over_the_control_endpoint(sm):
 
     assert dropped.status_code == 200
     assert len(items) == len(ids)
-    assert list(got) == SM_FIELDS[1:]
+    assert list(got) == SM_FIELD_ORDER[1:]
     assert items[ids.index("ct_a1b2c3d4")] == got
     assert got["email"] == "jane@acme.com"
 
@@ -395,10 +386,10 @@ def test_levcapital_from_contacts_serves_the_docs_records():
         "next_cursor": None,
     }
     assert listing["data"] == [
-        {name: None for name in LEV_FIELDS} | sparse | {"is_connected": True},
-        {name: DOCS_SARAH_CHEN[name] for name in LEV_FIELDS},
+        {name: None for name in LEV_FIELD_ORDER} | sparse | {"is_connected": True},
+        {name: DOCS_SARAH_CHEN[name] for name in LEV_FIELD_ORDER},
     ]
-    assert james == {name: DOCS_JAMES_RODRIGUEZ[name] for name in LEV_FIELDS}
+    assert james == {name: DOCS_JAMES_RODRIGUEZ[name] for name in LEV_FIELD_ORDER}
     assert created["id"] == 143
 
 
@@ -422,7 +413,7 @@ def test_sprintmode_from_contacts_serves_the_docs_records():
     assert [item["id"] for item in listed["items"]] == ["ct_00000002", "ct_a1b2c3d4"]
     assert listed["items"][1] == DOCS_JANE_SMITH | {"created_at": None, "updated_at": None}
     assert listed["items"][0]["created_at"] == "2025-03-01 09:15:00"
-    assert jane == {name: DOCS_JANE_SMITH.get(name) for name in SM_FIELDS}
+    assert jane == {name: DOCS_JANE_SMITH.get(name) for name in SM_FIELD_ORDER}
     assert patched.status_code == 200
     assert moved["company_name"] == "Acme Corp"
 
