@@ -227,11 +227,8 @@ def _source_status(
         age = status.checked_at - result.last_success_at
         result.age_hours = round(age.total_seconds() / 3600, 2)
     result.cursor = read_cursor(connection, existing, source)
-    rejects = raw_table(source, REJECTS_TABLE)
-    if rejects in existing:
-        (result.rejected_contacts,) = connection.execute(
-            f"select count(*) from {rejects}"
-        ).fetchone()
+    # Counted with every other table already; None while the table does not exist.
+    result.rejected_contacts = status.tables[raw_table(source, REJECTS_TABLE)]
     if "analytics.contacts" in existing:
         (
             result.newest_updated_at,
