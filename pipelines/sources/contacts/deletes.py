@@ -7,6 +7,7 @@ from typing import Any
 import dlt
 
 from pipelines.settings import DELETIONS_TABLE
+from pipelines.sources.contacts.side_tables import routed_rows
 
 
 def reconcile(
@@ -66,7 +67,4 @@ def deletions_rows(rows: list[dict[str, Any]], id_type: str, table_exists: bool)
             "_reappeared": {"data_type": "bool", "nullable": True, "hard_delete": True},
         },
     )
-    if not rows and table_exists:
-        return []
-    items = rows if rows else dlt.mark.materialize_table_schema()
-    return dlt.mark.with_hints(items, hints, create_table_variant=True)
+    return routed_rows(rows, hints, table_exists)

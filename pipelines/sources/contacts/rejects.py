@@ -9,6 +9,7 @@ import dlt
 
 from pipelines.settings import REJECTS_TABLE
 from pipelines.sources.contacts.contract import RejectedContact, raw_payload
+from pipelines.sources.contacts.side_tables import routed_rows
 
 
 def reject_key(item: Any, rejected: RejectedContact) -> str:
@@ -68,7 +69,4 @@ def rejects_rows(
         rows += [
             {"reject_key": key, "_resolved": True} for key in sorted(held_keys - set(rejected))
         ]
-    if not rows and table_exists:
-        return []
-    items = rows if rows else dlt.mark.materialize_table_schema()
-    return dlt.mark.with_hints(items, hints, create_table_variant=True)
+    return routed_rows(rows, hints, table_exists)
