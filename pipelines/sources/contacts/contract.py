@@ -48,6 +48,16 @@ def parse_api_timestamp(value: Any) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
+def item_id(item: Any) -> Any:
+    """The id a listed item carries, or None when it has none (empty counts as none).
+
+    The listing's consistency check and the contract must agree on this: an item without an
+    id is counted towards the total, and set aside.
+    """
+    contact_id = item.get("id") if isinstance(item, dict) else None
+    return None if contact_id == "" else contact_id
+
+
 def _json_kind(value: Any) -> str:
     """How the docs would name a JSON value's type: `an object`, `a number`, ..."""
     if isinstance(value, bool):
@@ -141,8 +151,8 @@ class ContactContract:
         """
         if not isinstance(item, dict):
             raise RejectedContact(None, f"is {_json_kind(item)}, not a contact object")
-        contact_id = item.get("id")
-        if contact_id is None or contact_id == "":
+        contact_id = item_id(item)
+        if contact_id is None:
             raise RejectedContact(None, "has no id")
         id_kind = "bigint" if isinstance(contact_id, int) else "text"
         if isinstance(contact_id, bool | float | dict | list) or id_kind != self.id_type:

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from typing import Any
 
+from pipelines.sources.contacts.contract import item_id
+
 
 @dataclass
 class Page:
@@ -31,8 +33,8 @@ class Listing:
 
     def add(self, page: Page) -> None:
         for contact in page.contacts:
-            contact_id = contact.get("id") if isinstance(contact, dict) else None
-            if contact_id is None or contact_id == "":
+            contact_id = item_id(contact)
+            if contact_id is None:
                 self.without_id += 1
             elif contact_id in self.ids:
                 self.repeated += 1
