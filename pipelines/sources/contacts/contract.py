@@ -12,7 +12,7 @@ always fine, and a field the docs do not mention is passed on as dlt sees fit.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,13 +75,6 @@ def _json_kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _as_timestamp(value: Any) -> Any:
-    try:
-        return parse_api_timestamp(value)
-    except (ValueError, OverflowError, OSError) as error:
-        raise ValueError(f"is unreadable: {error}") from None
-
-
 # dlt data type -> how the docs would name a value of it, for the reasons of rejects.
 _SCALARS = {"text": "a string", "bigint": "an integer", "double": "a number", "bool": "a boolean"}
 KNOWN_TYPES = frozenset({*_SCALARS, "timestamp", "json"})
@@ -141,7 +134,7 @@ class ContactContract:
         ]
 
     def with_max_text_length(self, max_text_length: int) -> "ContactContract":
-        return ContactContract(self.fields, self.strict_text, max_text_length)
+        return replace(self, max_text_length=max_text_length)
 
     def read(self, item: Any) -> dict[str, Any]:
         """The contact, its timestamps parsed to UTC datetimes; `item` is left as it is.
@@ -174,9 +167,9 @@ class ContactContract:
                 continue
             if kind == "timestamp":
                 try:
-                    contact[name] = _as_timestamp(value)
-                except ValueError as error:
-                    raise RejectedContact(contact_id, f"{name} {error}") from None
+                    contact[name] = parse_api_timestamp(value)
+                except (ValueError, OverflowError, OSError) as error:
+                    raise RejectedContact(contact_id, f"{name} is unreadable: {error}") from None
             elif isinstance(value, dict | list) or (
                 name in self.strict_text and not isinstance(value, str)
             ):
