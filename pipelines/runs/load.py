@@ -96,7 +96,7 @@ def _load(
             load_ids += pipeline.run(late, loader_file_format="parquet").loads_ids
         written = written_ids(pipeline, load_ids)
         result.rows_written = len(written)
-        result.rows_updated = len(written & (known.live_ids | known.deleted_ids))
+        result.rows_updated = len(written & known.hashes.keys())
         result.rows_inserted = result.rows_written - result.rows_updated
     except Exception as error:
         # Any failure stays inside its source so the other one still loads; the CLI shows
@@ -199,5 +199,4 @@ def read_known_contacts(pipeline: dlt.Pipeline) -> KnownContacts:
         known.hashes = dict(
             client.execute_sql(f"select id, {digest} from {schema}.{CONTACTS_TABLE}") or []
         )
-    known.live_ids = set(known.hashes) - known.deleted_ids
     return known

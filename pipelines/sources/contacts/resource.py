@@ -62,15 +62,20 @@ class ContactsApi:
 class KnownContacts:
     """What the destination holds before this run: read from the DuckDB file."""
 
-    live_ids: set[Any] = field(default_factory=set)
+    hashes: dict[Any, str | None] = field(default_factory=dict)
+    """Each held contact's content fingerprint, live or deleted; None for rows written
+    before fingerprints."""
     deleted_ids: set[Any] = field(default_factory=set)
     has_deletions_table: bool = False
-    hashes: dict[Any, str | None] = field(default_factory=dict)
-    """Each held contact's content fingerprint; None for rows written before fingerprints."""
     rejected_keys: set[str] = field(default_factory=set)
     """The `reject_key`s of the contacts currently set aside in the rejects table."""
     has_rejects_table: bool = False
     has_contacts_table: bool = False
+
+    @property
+    def live_ids(self) -> set[Any]:
+        """The held contacts that are not marked deleted."""
+        return self.hashes.keys() - self.deleted_ids
 
 
 @dataclass
