@@ -57,6 +57,10 @@ def prepare_environment() -> None:
     and the Makefile say the same for dlt and dbt run by hand.)
     """
     os.environ.setdefault("DLT_PROJECT_DIR", str(PROJECT_DIR))
+    # Set here rather than in `.dlt/config.toml`, because it is not a choice: a source's
+    # resources are extracted one after the other, so that the deletions and rejects tables
+    # get what the contacts' listing found (`SideRows` in pipelines/sources/contacts/).
+    os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")

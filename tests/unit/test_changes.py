@@ -223,3 +223,13 @@ def test_rejects_are_neither_written_nor_counted_as_unchanged() -> None:
     assert sorter.sort([{"id": 1, "created_at": "yesterday"}]) == []
     assert sorter.unchanged == 0
     assert sorter.written == {}
+
+
+def test_held_back_contacts_move_to_the_second_pass() -> None:
+    sorter = ChangeSorter(CONTACT_CONTRACT, {}, None)
+    [written] = sorter.sort([contact(1)])
+
+    sorter.hold_back([written])
+
+    assert sorter.written == {}
+    assert sorter.behind == {1: written}

@@ -71,6 +71,12 @@ class ChangeSorter:
         self.rejected: dict[str, tuple[Any, RejectedContact]] = {}
         self.unchanged = 0
 
+    def hold_back(self, contacts: list[dict[str, Any]]) -> None:
+        """Moves contacts `sort` gave the main pass to the second, cursor-free one."""
+        for contact in contacts:
+            self.written.pop(contact["id"], None)
+            self.behind[contact["id"]] = contact
+
     def sort(self, items: Iterable[Any]) -> list[dict[str, Any]]:
         """The contacts of `items` that the main pass must write; records the others."""
         to_write = []

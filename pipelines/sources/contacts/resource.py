@@ -13,8 +13,15 @@ from dlt.common.schema.utils import new_table
 from dlt.extract.resource import DltResource
 
 from pipelines.http.paging import prefetched
-from pipelines.settings import CONTACTS_TABLE, CONTENT_HASH, CURSOR_FIELD
+from pipelines.settings import (
+    CONTACTS_TABLE,
+    CONTENT_HASH,
+    CURSOR_FIELD,
+    DELETIONS_TABLE,
+    REJECTS_TABLE,
+)
 from pipelines.sources.contacts.changes import ChangeSorter
+from pipelines.sources.contacts.columnar import ArrowBatches
 from pipelines.sources.contacts.contract import (
     DEFAULT_MAX_TEXT_LENGTH,
     ContactContract,
@@ -25,6 +32,22 @@ from pipelines.sources.contacts.listing import Listing, Page
 from pipelines.sources.contacts.rejects import rejects_rows
 
 logger = logging.getLogger(__name__)
+
+
+class _JsonAsTextNotice(logging.Filter):
+    """Drops dlt's warning that an Arrow column's type differs from the resource's hint.
+
+    The contacts' Arrow tables carry a JSON field as its text, and the `json` hint makes it a
+    JSON column: dlt keeps the hint and lets the destination read the text as JSON, which is
+    what is meant. The warning would otherwise come with every run that loads a contact.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "when merging arrow schema with dlt schema" not in record.getMessage()
+
+
+# A filter on the logger itself, so that it holds whichever handler dlt gives the logger.
+logging.getLogger("dlt").addFilter(_JsonAsTextNotice())
 
 # The resource state key where earlier versions kept fingerprints; removed on the next run.
 _LEGACY_FINGERPRINTS_KEY = "recent_fingerprints"
@@ -100,11 +123,64 @@ class ExtractStats:
     `behind_cursor_resource`."""
 
 
+@dataclass
+class SideRows:
+    """What the listing found for the side tables, handed from `contacts` to their resources.
+
+    They are resources of their own rather than rows the `contacts` resource routes: every
+    item of a resource goes through its incremental, and dlt 1.31 fails a first run that
+    passes it Arrow tables and then rows without a cursor ("'>' not supported between
+    datetime and None"). dlt extracts a source's resources one after the other
+    (`EXTRACT__NEXT_ITEM_MODE=fifo`, set by `prepare_environment`), so the listing is done
+    before they are asked for their rows.
+    """
+
+    deletions: Any = None
+    rejects: Any = None
+    listed: bool = False
+
+
+def side_table_resource(name: str, rows: Callable[[], Any]) -> DltResource:
+    """The resource that writes the rows `rows()` gives, once the listing is done."""
+
+    def side_table() -> Iterator[Any]:
+        # None when there is nothing to write: an inconsistent listing marks no deletes.
+        if (items := rows()) is not None:
+            yield items
+
+    return dlt.resource(side_table, name=name)
+
+
+def contacts_resources(
+    api: ContactsApi,
+    known: KnownContacts,
+    policy: SyncPolicy,
+    stats: ExtractStats,
+) -> list[DltResource]:
+    """The `contacts` resource, then those of the deletions and rejects tables."""
+    side = SideRows()
+
+    def side_rows(name: str) -> Any:
+        if not side.listed:
+            raise RuntimeError(
+                f"{name} was extracted before the listing was done: dlt must extract "
+                "resources in order (EXTRACT__NEXT_ITEM_MODE=fifo)"
+            )
+        return getattr(side, name)
+
+    return [
+        contacts_resource(api, known, policy, stats, side),
+        side_table_resource(DELETIONS_TABLE, lambda: side_rows("deletions")),
+        side_table_resource(REJECTS_TABLE, lambda: side_rows("rejects")),
+    ]
+
+
 def contacts_resource(
     api: ContactsApi,
     known: KnownContacts,
     policy: SyncPolicy,
     stats: ExtractStats,
+    side: SideRows,
 ) -> DltResource:
     """The `contacts` resource: merge on `id`, incremental on `updated_at`, rejects and deletes.
 
@@ -123,10 +199,9 @@ def contacts_resource(
     """
     lag_seconds = timedelta(hours=policy.lag_hours).total_seconds()
     contract = api.contract.with_max_text_length(policy.max_text_length)
-    # Declared in the source's schema, not as resource hints: those would also shape the
-    # deletions and rejects tables, which this resource feeds too. Declared so that every
-    # documented field exists, with its type, even if no contact ever sent it: dbt and its
-    # unit tests then see the same columns whatever subset of fields the API sends.
+    # Declared so that every documented field exists, with its type, even if no contact ever
+    # sent it: dbt and its unit tests then see the same columns whatever subset of fields the
+    # API sends.
     dlt.current.source_schema().update_table(
         new_table(
             CONTACTS_TABLE,
@@ -137,7 +212,15 @@ def contacts_resource(
         )
     )
 
-    @dlt.resource(name="contacts", primary_key="id", write_disposition="merge")
+    # The one hint the Arrow tables need: dlt would take JSON, which they carry as its text,
+    # for a text column.
+    json_columns = {
+        name: {"data_type": "json"} for name, kind in contract.fields.items() if kind == "json"
+    }
+
+    @dlt.resource(
+        name="contacts", primary_key="id", write_disposition="merge", columns=json_columns
+    )
     def contacts(
         updated_at: dlt.sources.incremental[Any] = dlt.sources.incremental(
             CURSOR_FIELD, on_cursor_value_missing="include", lag=lag_seconds
@@ -151,6 +234,16 @@ def contacts_resource(
             yield dlt.mark.materialize_table_schema()
         # The cursor less the lag: dlt's incremental drops anything older.
         sorter = ChangeSorter(contract, known.hashes, updated_at.start_value)
+        batches = ArrowBatches(contract)
+
+        def main_pass(items: list[Any]) -> Iterator[Any]:
+            """What of `items` the main pass writes, as Arrow tables where they fit."""
+            for ready in batches.add(sorter.sort(items)):
+                if batches.trips_dlt_incremental(ready, updated_at.start_value):
+                    sorter.hold_back(ready)
+                else:
+                    yield ready
+
         # At least one listing: `listing` is always bound after the loop.
         for _ in range(max(1, policy.max_listings)):
             listing = Listing()
@@ -161,7 +254,8 @@ def contacts_resource(
                 stats.pages += 1
                 stats.contacts_seen += len(page.contacts)
                 listing.add(page)
-                yield sorter.sort(page.contacts)
+                yield from main_pass(page.contacts)
+            yield from batches.flush()
             if listing.problem is None:
                 break
             logger.info("listing is inconsistent (%s); listing again", listing.problem)
@@ -178,8 +272,9 @@ def contacts_resource(
             stats.recovered = len(recovered)
             stats.marked_deleted = sum(1 for row in deletions if row["deleted_at"] is not None)
             stats.reappeared = len(deletions) - stats.marked_deleted
-            yield sorter.sort(recovered)
-            yield deletions_rows(deletions, contract.id_type, known.has_deletions_table)
+            yield from main_pass(recovered)
+            yield from batches.flush()
+            side.deletions = deletions_rows(deletions, contract.id_type, known.has_deletions_table)
         else:
             logger.warning(
                 "listing still inconsistent after %s tries (%s): no deletes marked this run",
@@ -189,13 +284,14 @@ def contacts_resource(
         stats.unchanged = sorter.unchanged
         stats.behind_cursor = list(sorter.behind.values())
         stats.rejected = [rejected for _, rejected in sorter.rejected.values()]
-        yield rejects_rows(
+        side.rejects = rejects_rows(
             sorter.rejected,
             known.rejected_keys,
             known.has_rejects_table,
             run_started_at,
             resolve=stats.consistent,
         )
+        side.listed = True
 
     return contacts
 

@@ -16,7 +16,7 @@ from pipelines.sources.contacts.resource import (
     ExtractStats,
     KnownContacts,
     SyncPolicy,
-    contacts_resource,
+    contacts_resources,
 )
 from pipelines.sources.levcapital.helpers import check_envelope, check_listing
 from pipelines.sources.levcapital.settings import (
@@ -51,7 +51,7 @@ def levcapital_source(
         stats: counts pages and contacts as they are read, when given.
 
     Returns:
-        The `contacts` resource.
+        The `contacts` resource, then those of its deletions and rejects tables.
     """
     client = RESTClient(
         base_url=base_url,
@@ -86,7 +86,7 @@ def levcapital_source(
         return contact if contact.get("is_connected") else None
 
     api = ContactsApi(list_pages=list_pages, fetch_contact=fetch_contact, contract=CONTACT_CONTRACT)
-    return contacts_resource(
+    return contacts_resources(
         api,
         known if known is not None else KnownContacts(),
         sync,

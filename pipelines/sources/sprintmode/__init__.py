@@ -19,7 +19,7 @@ from pipelines.sources.contacts.resource import (
     ExtractStats,
     KnownContacts,
     SyncPolicy,
-    contacts_resource,
+    contacts_resources,
 )
 from pipelines.sources.sprintmode.helpers import check_envelope, check_listing, page_from_data
 from pipelines.sources.sprintmode.settings import (
@@ -55,7 +55,7 @@ def sprintmode_source(
         stats: counts pages and contacts as they are read, when given.
 
     Returns:
-        The `contacts` resource.
+        The `contacts` resource, then those of its deletions and rejects tables.
     """
     client = RESTClient(
         base_url=base_url,
@@ -120,7 +120,7 @@ def sprintmode_source(
         return None if response.status_code == 404 else response.json()["data"]
 
     api = ContactsApi(list_pages=list_pages, fetch_contact=fetch_contact, contract=CONTACT_CONTRACT)
-    return contacts_resource(
+    return contacts_resources(
         api,
         known if known is not None else KnownContacts(),
         sync,
