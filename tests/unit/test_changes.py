@@ -8,6 +8,7 @@ import pytest
 
 from pipelines.settings import CONTENT_HASH
 from pipelines.sources.contacts.changes import ChangeSorter, fingerprint
+from pipelines.sources.contacts.contract import ContactContract
 from pipelines.sources.levcapital.settings import CONTACT_CONTRACT
 
 CURSOR = datetime(2024, 6, 1, tzinfo=UTC)
@@ -21,7 +22,7 @@ def contact(contact_id: int = 1, **fields: Any) -> dict[str, Any]:
 
 def held_hash(item: dict[str, Any]) -> str:
     """The fingerprint a destination holds for `item`, as a run wrote it."""
-    return fingerprint(CONTACT_CONTRACT.read(item))
+    return fingerprint(item)
 
 
 # fingerprint
@@ -71,7 +72,31 @@ def test_a_timestamp_fingerprints_by_its_value() -> None:
     assert one != other
 
 
+def test_the_fingerprint_is_of_the_item_as_sent() -> None:
+    # Another spelling of the same instant is another item: written once more, unchanged.
+    assert fingerprint(contact(updated_at="2024-06-02T00:00:00Z")) != fingerprint(
+        contact(updated_at="2024-06-02T00:00:00+00:00")
+    )
+
+
 # ChangeSorter.sort
+
+
+class CountingContract(ContactContract):
+    """The levcapital contract, counting the items it reads."""
+
+    def read(self, item: Any) -> dict[str, Any]:
+        object.__setattr__(self, "reads", getattr(self, "reads", 0) + 1)
+        return super().read(item)
+
+
+def test_an_unchanged_contact_is_not_read_by_the_contract() -> None:
+    contract = CountingContract(CONTACT_CONTRACT.fields)
+    unchanged, changed = contact(1), contact(2, first_name="Grace")
+    sorter = ChangeSorter(contract, {1: held_hash(unchanged), 2: held_hash(contact(2))}, None)
+
+    assert [c["id"] for c in sorter.sort([unchanged, changed])] == [2]
+    assert contract.reads == 1
 
 
 def test_a_contact_unchanged_against_its_held_hash_is_dropped_and_counted() -> None:
