@@ -38,3 +38,14 @@ def pipelines_dir_for(duckdb_path: Path) -> Path:
         # in them breaks the load. A digest keeps distinct names distinct.
         safe += "-" + hashlib.sha1(name.encode()).hexdigest()[:8]
     return duckdb_path.with_name(safe + ".dlt")
+
+
+def dbt_target_dir_for(duckdb_path: Path) -> Path:
+    """dbt's target folder for one DuckDB file, in that file's working directory.
+
+    dbt keeps its parse of the project there (`partial_parse.msgpack`) and parses it all
+    again when the profile changes, which the file's path is part of. One folder shared by
+    the demo's database and the real one made each run after the other's pay a full parse:
+    1.4 s of a 4.4 s transform at 40k contacts per API.
+    """
+    return pipelines_dir_for(duckdb_path) / "dbt-target"

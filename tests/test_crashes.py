@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.paths import DBT_PROJECT_DIR, pipelines_dir_for
+from pipelines.paths import dbt_target_dir_for, pipelines_dir_for
 from pipelines.runs.load import load_sources, pipeline_for
 
 SOURCES = ("levcapital", "sprintmode")
@@ -121,15 +121,15 @@ MOMENTS = [
     ),
     pytest.param(
         "transform",
-        lambda sims, duckdb_path, output: dbt_building(output),
+        lambda sims, duckdb_path, output: dbt_building(duckdb_path, output),
         id="during-transform",
     ),
 ]
 
 
-def dbt_building(output: Output) -> Callable[[], bool]:
+def dbt_building(duckdb_path: Path, output: Output) -> Callable[[], bool]:
     """True once both sources reported and dbt has started writing its run's SQL."""
-    run_dir = DBT_PROJECT_DIR / "target" / "run"
+    run_dir = dbt_target_dir_for(duckdb_path) / "run"
     state = {"since": None}
 
     def ready() -> bool:

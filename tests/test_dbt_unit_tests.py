@@ -41,7 +41,7 @@ def run_dbt(duckdb_path: Path, *args: str):
 
     os.environ["CONTACTS_DUCKDB"] = str(duckdb_path)
     try:
-        return dbtRunner().invoke(dbt_args(*args))
+        return dbtRunner().invoke(dbt_args(duckdb_path, *args))
     finally:
         release_database()
 

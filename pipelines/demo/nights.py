@@ -22,7 +22,7 @@ from pipelines.demo.simulators.data import levcapital as levcapital_data
 from pipelines.demo.simulators.data import sprintmode as sprintmode_data
 from pipelines.demo.simulators.data.people import PERSONAL_DOMAINS, email_address, names, pick
 from pipelines.demo.simulators.levcapital import CONTACT_TYPES as LEVCAPITAL_CONTACT_TYPES
-from pipelines.paths import DEMO_DUCKDB, pipelines_dir_for
+from pipelines.paths import DEMO_DUCKDB, dbt_target_dir_for, pipelines_dir_for
 from pipelines.runs.nightly import run_nightly
 from pipelines.settings import EXIT_FAILED, EXIT_OK, RAW_CONTACTS_TABLES
 
@@ -269,8 +269,9 @@ def start_fresh(duckdb_path: Path) -> None:
     working = pipelines_dir_for(duckdb_path)
     if working.is_dir():
         for child in working.iterdir():
-            # The run lock is held by this very run; the pipelines' state must go.
-            if child.name == "run.lock":
+            # The run lock is held by this very run, and dbt's parse of the project is no
+            # state of the data; the pipelines' state must go.
+            if child.name in ("run.lock", dbt_target_dir_for(duckdb_path).name):
                 continue
             if child.is_dir():
                 shutil.rmtree(child)

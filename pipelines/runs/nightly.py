@@ -3,14 +3,17 @@
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines import logs
-from pipelines.runs.load import load_sources
-from pipelines.runs.results import SourceLoad
 from pipelines.settings import EXIT_FAILED, EXIT_LOADED_WITH_REJECTS, EXIT_OK, SOURCE_NAMES
 
+if TYPE_CHECKING:
+    # Only named here: importing it imports dlt, which `transform` alone does not need.
+    from pipelines.runs.results import SourceLoad
 
-def report_loads(loads: Sequence[SourceLoad], verbose: bool) -> int:
+
+def report_loads(loads: Sequence["SourceLoad"], verbose: bool) -> int:
     """Reports each source's load, and its rejects, and returns the exit code of the loads."""
     for result in loads:
         stats = result.stats
@@ -78,6 +81,10 @@ def run_nightly(
 ) -> int:
     """Loads every source, then transforms, even when a source failed: the other one's data
     is still worth building, and dbt works on whatever the raw tables hold."""
+    # Imported here: dlt, pyarrow and pandas take half a second, which `transform` alone
+    # would pay for nothing.
+    from pipelines.runs.load import load_sources
+
     load_exit = report_loads(load_sources(duckdb_path, SOURCE_NAMES, source_args), verbose)
     transform_exit = report_transform(duckdb_path, as_of)
     if EXIT_FAILED in (load_exit, transform_exit):

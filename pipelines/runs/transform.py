@@ -1,6 +1,5 @@
 """Transform: `dbt build` of the project in sql/ against the DuckDB file that dlt loaded."""
 
-import json
 import os
 import re
 import time
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.paths import DBT_PROJECT_DIR
+from pipelines.paths import DBT_PROJECT_DIR, dbt_target_dir_for
 from pipelines.settings import RAW_CONTACTS_TABLES, prepare_environment
 
 # dbt colours its messages; the failures we report are plain text.
@@ -51,8 +50,9 @@ class TransformResult:
         return "\n".join(lines)
 
 
-def dbt_args(command: str = "build", *extra: str) -> list[str]:
-    """The dbt command line: the project, its profile, and its output kept inside sql/."""
+def dbt_args(duckdb_path: Path, command: str = "build", *extra: str) -> list[str]:
+    """The dbt command line for one DuckDB file: the project, its profile, its target folder
+    beside the file, and its log in sql/logs."""
     return [
         command,
         *extra,
@@ -61,7 +61,7 @@ def dbt_args(command: str = "build", *extra: str) -> list[str]:
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
         "--target-path",
-        str(DBT_PROJECT_DIR / "target"),
+        str(dbt_target_dir_for(duckdb_path)),
         "--log-path",
         str(DBT_PROJECT_DIR / "logs"),
         # The run's summary line says what failed; dbt's full log is in sql/logs/dbt.log.
@@ -87,7 +87,7 @@ def transform(duckdb_path: Path, as_of: datetime | None = None) -> TransformResu
 
     Args:
         duckdb_path: the DuckDB file that dlt loaded; made absolute for dbt's profile.
-        as_of: the time the history records for this run (dbt var `as_of`), instead of the
+        as_of: the time the history records for this run (CONTACTS_AS_OF), instead of the
             clock's; the demo uses it to simulate several nights in a row.
     """
     # Imported here: dbt takes a second to import, and `load` alone does not need it.
@@ -101,11 +101,16 @@ def transform(duckdb_path: Path, as_of: datetime | None = None) -> TransformResu
     started = time.perf_counter()
     missing = missing_raw_tables(duckdb_path)
     notes = [f"{table} has never been loaded: its contacts are empty" for table in missing]
-    extra_args = ["--exclude-resource-type", "unit_test"]
+    # Read by the snapshot's clock (sql/macros/snapshot_get_time.sql); never left over from
+    # an earlier transform in this process.
     if as_of is not None:
-        extra_args += ["--vars", json.dumps({"as_of": as_of.isoformat()})]
+        os.environ["CONTACTS_AS_OF"] = as_of.isoformat()
+    else:
+        os.environ.pop("CONTACTS_AS_OF", None)
     try:
-        outcome = dbtRunner().invoke(dbt_args("build", *extra_args))
+        outcome = dbtRunner().invoke(
+            dbt_args(duckdb_path, "build", "--exclude-resource-type", "unit_test")
+        )
     finally:
         release_database()
     seconds = time.perf_counter() - started
