@@ -14,6 +14,7 @@ always fine, and a field the docs do not mention is passed on as dlt sees fit.
 import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 # Values at or above this are epoch milliseconds rather than seconds (year 5138 in seconds).
@@ -136,6 +137,22 @@ class ContactContract:
     def with_max_text_length(self, max_text_length: int) -> "ContactContract":
         return replace(self, max_text_length=max_text_length)
 
+    @cached_property
+    def _timestamp_fields(self) -> frozenset[str]:
+        return frozenset(name for name, kind in self.fields.items() if kind == "timestamp")
+
+    @cached_property
+    def _scalar_fields(self) -> frozenset[str]:
+        """The documented fields that hold one value: not `json`, not a timestamp."""
+        return frozenset(name for name, kind in self.fields.items() if kind in _SCALARS)
+
+    @staticmethod
+    def _timestamp(contact_id: Any, name: str, value: Any) -> datetime | None:
+        try:
+            return parse_api_timestamp(value)
+        except (ValueError, OverflowError, OSError) as error:
+            raise RejectedContact(contact_id, f"{name} is unreadable: {error}") from None
+
     def read(self, item: Any) -> dict[str, Any]:
         """The contact, its timestamps parsed to UTC datetimes; `item` is left as it is.
 
@@ -153,28 +170,26 @@ class ContactContract:
                 None, f"has an id that is {_json_kind(contact_id)}, not {_SCALARS[self.id_type]}"
             )
         contact = dict(item)
+        # One pass over the fields the item has, with the checks each type needs looked up
+        # once per contract: this runs for every new or changed contact.
+        timestamps, scalars = self._timestamp_fields, self._scalar_fields
         for name, value in item.items():
             if value is None:
                 continue
-            if isinstance(value, str) and len(value) > self.max_text_length:
+            if type(value) is str:
+                if len(value) > self.max_text_length:
+                    raise RejectedContact(
+                        contact_id,
+                        f"{name} is {len(value):,} characters long, over the limit of "
+                        f"{self.max_text_length:,}",
+                    )
+                if name in timestamps:
+                    contact[name] = self._timestamp(contact_id, name, value)
+            elif name in timestamps:
+                contact[name] = self._timestamp(contact_id, name, value)
+            elif name in scalars and (isinstance(value, dict | list) or name in self.strict_text):
                 raise RejectedContact(
-                    contact_id,
-                    f"{name} is {len(value):,} characters long, over the limit of "
-                    f"{self.max_text_length:,}",
-                )
-            kind = self.fields.get(name)
-            if kind is None or kind == "json":
-                continue
-            if kind == "timestamp":
-                try:
-                    contact[name] = parse_api_timestamp(value)
-                except (ValueError, OverflowError, OSError) as error:
-                    raise RejectedContact(contact_id, f"{name} is unreadable: {error}") from None
-            elif isinstance(value, dict | list) or (
-                name in self.strict_text and not isinstance(value, str)
-            ):
-                raise RejectedContact(
-                    contact_id, f"{name} is {_json_kind(value)}, not {_SCALARS[kind]}"
+                    contact_id, f"{name} is {_json_kind(value)}, not {_SCALARS[self.fields[name]]}"
                 )
         return contact
 
