@@ -189,13 +189,14 @@ def contacts_resource(
     anyway, it also tells which contacts are gone: they are recorded, without rewriting their
     last known values, in the `contact_deletions` table. A contact that breaks the documented
     contract is set aside in `contact_rejects`, with its payload and the reason, and the rest
-    load as usual.
+    load as usual. The rows of both tables go to `side`, for their own resources.
 
     Args:
         api: how to list and fetch the source's contacts, and their documented fields.
         known: what the destination holds: ids, fingerprints and rejects.
         policy: lag window, listing retries and the longest text accepted.
         stats: counts what the run saw.
+        side: receives the deletions and rejects rows once the listing is done.
     """
     lag_seconds = timedelta(hours=policy.lag_hours).total_seconds()
     contract = api.contract.with_max_text_length(policy.max_text_length)
