@@ -93,15 +93,12 @@ class ArrowBatches:
             return
         self._gathered.append(table)
         self._gathered_rows += table.num_rows
-        self._cursor_in_tables = self._cursor_in_tables or table[CURSOR_FIELD].null_count < len(
-            table
-        )
         if self._gathered_rows >= self._rows_per_table:
             yield from self.flush()
 
     def trips_dlt_incremental(self, ready: Any, cursor: Any) -> bool:
         """Whether dlt's incremental would fail on `ready`, rows without a cursor after
-        tables with one, in a run that starts without a cursor.
+        tables with one were yielded, in a run that starts without a cursor.
 
         dlt keeps a cursor per kind of item; the one for rows starts empty in such a run, and
         with a lag it then compares the cursor of the tables with nothing ("'>' not supported
@@ -117,7 +114,10 @@ class ArrowBatches:
     def flush(self) -> Iterator[pa.Table]:
         """The contacts gathered so far, as one table."""
         if self._gathered:
-            yield pa.concat_tables(self._gathered)
+            table = pa.concat_tables(self._gathered)
+            # What dlt has seen decides whether rows without a cursor trip it.
+            self._cursor_in_tables |= table[CURSOR_FIELD].null_count < len(table)
+            yield table
         self._gathered = []
         self._gathered_rows = 0
 
