@@ -7,7 +7,8 @@ after every step. At each of two sizes (40k and 160k contacts per API by default
 - the fetch-only floor (`bench/floor.py`: sequential http.client + json), the minimum of
   several runs, each a child process;
 - `contacts-elt load` into a new DuckDB file (full), again (nothing changed), then
-  `contacts-elt transform`, each a child process whose wall time and peak RSS (`wait4`) count;
+  `contacts-elt transform`, each a child process whose wall time and peak RSS (`wait4`) count,
+  the fastest of `--runs` runs (3);
 
 and at the smaller size only: the plain dlt pipeline of `bench/baseline.py`; with 40 ms per
 request, the sequential floor and a full load; and the floor against the demo simulators, to
@@ -33,7 +34,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -181,28 +182,49 @@ def measure(what: str, command: Sequence[str], server: LeanServer) -> Step:
     return step
 
 
-def measure_floor(what: str, server: LeanServer, runs: int) -> Step:
-    """The floor's fastest of `runs` runs, with the server's CPU time during that run."""
+def measure_best(
+    what: str,
+    command_for_run: Callable[[int], Sequence[str]],
+    server: LeanServer,
+    runs: int,
+    check: Callable[[int, str], None] | None = None,
+) -> Step:
+    """The fastest of `runs` runs of a step, with the server's CPU time during that run.
+
+    One run is not a measurement on this machine: the same full load has taken 22.2 s and
+    11.4 s twenty minutes apart. `check(run, output)` fails the benchmark on a wrong result.
+    """
     best: Step | None = None
     times = []
     cpu_all_runs = 0.0
-    for _ in range(runs):
+    for run in range(runs):
         before = server.cpu()
-        command = [sys.executable, str(BENCH_DIR / "floor.py"), *url_args(server)]
-        seconds, rss, output = measure_child(command, env_for(server))
+        seconds, rss, output = measure_child(command_for_run(run), env_for(server))
         cpu = server.cpu() - before
         cpu_all_runs += cpu
-        fetched = json.loads(output.strip().splitlines()[-1])["contacts"]
-        if fetched != server.contacts:
-            raise SystemExit(f"the floor fetched {fetched:,} contacts of {server.contacts:,}")
+        if check is not None:
+            check(run, output)
         times.append(seconds)
         if best is None or seconds < best.seconds:
             best = Step(what, server.n, server.contacts, seconds, rss, cpu)
     assert best is not None
-    best.runs = times
-    best.server_cpu_all_runs = cpu_all_runs
+    if runs > 1:
+        best.runs = times
+        best.server_cpu_all_runs = cpu_all_runs
     report(best)
     return best
+
+
+def measure_floor(what: str, server: LeanServer, runs: int) -> Step:
+    """The floor's fastest of `runs` runs; each must fetch every contact served."""
+
+    def fetched_all(_: int, output: str) -> None:
+        fetched = json.loads(output.strip().splitlines()[-1])["contacts"]
+        if fetched != server.contacts:
+            raise SystemExit(f"the floor fetched {fetched:,} contacts of {server.contacts:,}")
+
+    command = [sys.executable, str(BENCH_DIR / "floor.py"), *url_args(server)]
+    return measure_best(what, lambda _: command, server, runs, fetched_all)
 
 
 COUNT_LOADED = f"""
@@ -277,11 +299,32 @@ def run_size(n: int, workdir: Path, args: argparse.Namespace, smaller: bool) -> 
         db = workdir / f"elt_{n}.duckdb"
         floor_what = f"fetch-only floor, min of {args.floor_runs}"
         floor = measure_floor(floor_what, server, args.floor_runs)
-        full = measure("contacts-elt load, full", load_command(db), server)
-        check_loaded(db, server.contacts)
-        no_change = measure("contacts-elt load, nothing changed", load_command(db), server)
-        check_loaded(db, server.contacts)
-        transform = measure("contacts-elt transform", load_command(db, "transform"), server)
+        runs = args.runs
+
+        # Each full load into a database of its own; the last one is then loaded again.
+        def fresh_db(run: int) -> list[str]:
+            return load_command(workdir / f"elt_{n}_{run}.duckdb")
+
+        def loaded_all(run: int, _: str) -> None:
+            check_loaded(workdir / f"elt_{n}_{run}.duckdb", server.contacts)
+
+        db = workdir / f"elt_{n}_{runs - 1}.duckdb"
+        full = measure_best(
+            f"contacts-elt load, full, min of {runs}", fresh_db, server, runs, loaded_all
+        )
+        no_change = measure_best(
+            f"contacts-elt load, nothing changed, min of {runs}",
+            lambda _: load_command(db),
+            server,
+            runs,
+            lambda _, __: check_loaded(db, server.contacts),
+        )
+        transform = measure_best(
+            f"contacts-elt transform, min of {runs}",
+            lambda _: load_command(db, "transform"),
+            server,
+            runs,
+        )
         results = SizeResults(floor, full, no_change, transform)
         if smaller:
             run_smaller_only(results, server, workdir, args)
@@ -309,11 +352,18 @@ def run_smaller_only(
         server.set_latency(args.latency)
         floor_what = f"sequential floor, {ms}, min of {args.latency_floor_runs}"
         results.latency_floor = measure_floor(floor_what, server, args.latency_floor_runs)
-        latency_db = workdir / f"elt_{n}_latency.duckdb"
-        results.latency_full = measure(
-            f"contacts-elt load, full, {ms}", load_command(latency_db), server
+        runs = args.latency_floor_runs
+
+        def latency_db(run: int) -> Path:
+            return workdir / f"elt_{n}_latency_{run}.duckdb"
+
+        results.latency_full = measure_best(
+            f"contacts-elt load, full, {ms}, min of {runs}",
+            lambda run: load_command(latency_db(run)),
+            server,
+            runs,
+            lambda run, _: check_loaded(latency_db(run), server.contacts),
         )
-        check_loaded(latency_db, server.contacts)
         server.set_latency(0.0)
 
 
@@ -389,9 +439,11 @@ def render(args: argparse.Namespace, small: SizeResults, large: SizeResults) -> 
         "its connected ones) from pages rendered before any step started. Every step is a "
         "child process of its own: wall time from start to exit, peak RSS from `wait4`. The "
         "floor is `bench/floor.py`, a sequential http.client + json reader of every page, the "
-        f"fastest of {args.floor_runs} runs at the same size in this run. *Server CPU* is the "
-        "lean server's CPU time (user + system) during the step, during its fastest run for a "
-        "floor: well below the wall time means the server was not what was measured. Latency "
+        f"fastest of {args.floor_runs} runs at the same size in this run; each contacts-elt "
+        f"step is the fastest of {args.runs} (a full load into a new database each time), "
+        "since the same step can take twice as long on this machine an hour later. *Server "
+        "CPU* is the lean server's CPU time (user + system) during the step, during its "
+        "fastest run: well below the wall time means the server was not what was measured. Latency "
         f"steps add {args.latency * 1000:.0f} ms to every request. A child inherits its "
         "parent's high-water RSS when it is spawned, so no figure below is under this "
         f"benchmark process's own peak, {own_rss_mb:.0f} MB.",
@@ -560,6 +612,12 @@ def main() -> None:
         type=int,
         default=5,
         help="runs of the floor at each size; the fastest counts (default 5)",
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        help="runs of each contacts-elt step at each size; the fastest counts (default 3)",
     )
     parser.add_argument(
         "--latency",
