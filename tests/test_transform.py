@@ -42,6 +42,7 @@ CONTACTS_COLUMNS = [
     ("is_primary", "BOOLEAN"),
     ("is_connected", "BOOLEAN"),
     ("has_portal_access", "BOOLEAN"),
+    ("is_role_mailbox", "BOOLEAN"),
     ("tags", "VARCHAR[]"),
     ("created_at", "TIMESTAMP WITH TIME ZONE"),
     ("updated_at", "TIMESTAMP WITH TIME ZONE"),
@@ -341,3 +342,24 @@ def test_the_readme_example_queries_run_and_return_rows(read_built):
     assert len(queries) >= 3
     for sql in queries:
         assert read_built(sql), sql
+
+
+def test_a_shared_mailbox_links_no_people(sims, source_args, duckdb_path):
+    levcapital, sprintmode = sims["levcapital"].store, sims["sprintmode"].store
+    for contact in levcapital.list_all()[:2]:
+        levcapital.update(contact["id"], {"email": " Info@Firm1.com"})
+    sprintmode.update(sprintmode.list_all()[0]["id"], {"email": "info+eu@firm1.com"})
+    load_sources(duckdb_path, source_args=source_args)
+
+    assert transform(duckdb_path).ok
+    assert read(
+        duckdb_path,
+        "select count(*), count(distinct person_key), bool_and(is_role_mailbox) "
+        "from analytics.contacts where email like 'info%@firm1.com'",
+    ) == [(3, 3, True)]
+    # Everyone else's email is their own.
+    assert read(
+        duckdb_path,
+        "select count(*) from analytics.contacts "
+        "where is_role_mailbox and email not like 'info%@firm1.com'",
+    ) == [(0,)]

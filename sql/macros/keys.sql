@@ -10,3 +10,16 @@
     -#}
     {{ source_system }} || ':' || {{ contact_id }}
 {%- endmacro %}
+
+{% macro is_role_mailbox(email) -%}
+    {#-
+        Whether an email is a shared mailbox such as 'info@firm.com' or 'info+eu@firm.com':
+        its local part, less any '+tag', is one of the var `role_mailboxes`. Takes a
+        normalized (trimmed, lowercased) email; null for a null one.
+    -#}
+    regexp_replace(split_part({{ email }}, '@', 1), '\+.*$', '') in (
+        {%- for local_part in var('role_mailboxes') -%}
+            '{{ local_part }}'{{ ', ' if not loop.last }}
+        {%- endfor -%}
+    )
+{%- endmacro %}

@@ -59,6 +59,7 @@ marked as (
         contacts.is_primary,
         contacts.is_connected,
         contacts.has_portal_access,
+        contacts.is_role_mailbox,
         -- A contact is deleted while the loader keeps a tombstone for it: the API stopped
         -- listing it. The raw contact keeps its last known values, and so does this row.
         deletions.contact_key is not null as is_deleted,

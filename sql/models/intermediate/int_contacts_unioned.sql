@@ -112,6 +112,16 @@ unioned as (
 
 ),
 
+role_mailboxes_flagged as (
+
+    select
+        *,
+        coalesce({{ is_role_mailbox('email') }}, false) as is_role_mailbox
+
+    from unioned
+
+),
+
 keyed as (
 
     select
@@ -120,12 +130,13 @@ keyed as (
         source_system,
         source_contact_id,
         -- Contacts that share a normalized email are one person, in one system or across
-        -- both; a contact without an email is a person of its own. Derived only from the
-        -- row itself, so the key is the same on every run.
+        -- both; a contact without an email, or with a shared mailbox such as info@, is a
+        -- person of its own. Derived only from the row itself, so the key is the same on
+        -- every run.
         'person_' || left(
             md5(
                 coalesce(
-                    'email:' || email,
+                    case when not is_role_mailbox then 'email:' || email end,
                     'contact:' || {{ contact_key('source_system', 'source_contact_id') }}
                 )
             ),
@@ -156,6 +167,7 @@ keyed as (
         is_primary,
         is_connected,
         has_portal_access,
+        is_role_mailbox,
 
         -- lists
         tags,
@@ -167,7 +179,7 @@ keyed as (
         -- metadata
         loaded_at
 
-    from unioned
+    from role_mailboxes_flagged
 
 ),
 

@@ -39,6 +39,7 @@ final as (
         is_primary,
         is_connected,
         has_portal_access,
+        is_role_mailbox,
 
         -- lists
         tags,
