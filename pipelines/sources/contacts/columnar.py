@@ -20,8 +20,7 @@ import pyarrow as pa
 from pipelines.settings import CONTENT_HASH, CURSOR_FIELD
 from pipelines.sources.contacts.contract import ContactContract
 
-# dlt's own names for the columns it adds to every row.
-LOAD_ID_COLUMN = "_dlt_load_id"
+# dlt's own name for the row id it adds to every row.
 ROW_ID_COLUMN = "_dlt_id"
 
 # dlt data type -> its Arrow type, as dlt maps them for DuckDB and PostgreSQL: microsecond
