@@ -124,6 +124,11 @@ def test_a_second_run_with_nothing_changed_rewrites_no_row(duckdb_path, source_a
     assert [(load.error, load.rows_written) for load in again] == [(None, 0), (None, 0)]
     for schema, rows in before.items():
         assert query(f"select id, _dlt_load_id from {schema}.contacts order by id") == rows
+        # Nor does it load a package: no new load, no new copy of the state.
+        assert query(
+            f"select (select count(*) from {schema}._dlt_loads),"
+            f" (select count(*) from {schema}._dlt_pipeline_state)"
+        ) == [(1, 1)]
 
 
 def test_only_patched_contacts_are_rewritten_with_their_new_values(
