@@ -174,14 +174,6 @@ def measure_child(command: Sequence[str], env: dict[str, str]) -> tuple[float, f
     return seconds, usage.ru_maxrss / 1024, text
 
 
-def measure(what: str, command: Sequence[str], server: LeanServer) -> Step:
-    before = server.cpu()
-    seconds, rss, _ = measure_child(command, env_for(server))
-    step = Step(what, server.n, server.contacts, seconds, rss, server.cpu() - before)
-    report(step)
-    return step
-
-
 def measure_best(
     what: str,
     command_for_run: Callable[[int], Sequence[str]],
@@ -225,6 +217,20 @@ def measure_floor(what: str, server: LeanServer, runs: int) -> Step:
 
     command = [sys.executable, str(BENCH_DIR / "floor.py"), *url_args(server)]
     return measure_best(what, lambda _: command, server, runs, fetched_all)
+
+
+def measure_full_loads(
+    what: str, db_for_run: Callable[[int], Path], server: LeanServer, runs: int
+) -> Step:
+    """The fastest of `runs` full loads, each into the database `db_for_run(run)` names,
+    which must then hold every contact served."""
+    return measure_best(
+        what,
+        lambda run: load_command(db_for_run(run)),
+        server,
+        runs,
+        lambda run, _: check_loaded(db_for_run(run), server.contacts),
+    )
 
 
 COUNT_LOADED = f"""
@@ -296,22 +302,16 @@ def run_size(n: int, workdir: Path, args: argparse.Namespace, smaller: bool) -> 
     with LeanServer(n, args.seed, args.backend) as server:
         render = server.ready["render_seconds"]
         print(f"N = {n:,} per API: {server.contacts:,} contacts, rendered in {render:.1f} s")
-        db = workdir / f"elt_{n}.duckdb"
         floor_what = f"fetch-only floor, min of {args.floor_runs}"
         floor = measure_floor(floor_what, server, args.floor_runs)
         runs = args.runs
 
         # Each full load into a database of its own; the last one is then loaded again.
-        def fresh_db(run: int) -> list[str]:
-            return load_command(workdir / f"elt_{n}_{run}.duckdb")
+        def fresh_db(run: int) -> Path:
+            return workdir / f"elt_{n}_{run}.duckdb"
 
-        def loaded_all(run: int, _: str) -> None:
-            check_loaded(workdir / f"elt_{n}_{run}.duckdb", server.contacts)
-
-        db = workdir / f"elt_{n}_{runs - 1}.duckdb"
-        full = measure_best(
-            f"contacts-elt load, full, min of {runs}", fresh_db, server, runs, loaded_all
-        )
+        db = fresh_db(runs - 1)
+        full = measure_full_loads(f"contacts-elt load, full, min of {runs}", fresh_db, server, runs)
         no_change = measure_best(
             f"contacts-elt load, nothing changed, min of {runs}",
             lambda _: load_command(db),
@@ -345,8 +345,13 @@ def run_smaller_only(
         peer_dir = workdir / f"peer_{n}.dlt"
         command = [sys.executable, str(BENCH_DIR / "baseline.py"), *url_args(server)]
         command += ["--duckdb", str(peer_db), "--pipelines-dir", str(peer_dir)]
-        results.peer = measure("plain dlt pipeline (bench/baseline.py)", command, server)
-        check_loaded(peer_db, server.contacts)
+        results.peer = measure_best(
+            "plain dlt pipeline (bench/baseline.py)",
+            lambda _: command,
+            server,
+            1,
+            lambda _, __: check_loaded(peer_db, server.contacts),
+        )
     if "latency" not in args.skip:
         ms = f"{args.latency * 1000:.0f} ms"
         server.set_latency(args.latency)
@@ -357,12 +362,8 @@ def run_smaller_only(
         def latency_db(run: int) -> Path:
             return workdir / f"elt_{n}_latency_{run}.duckdb"
 
-        results.latency_full = measure_best(
-            f"contacts-elt load, full, {ms}, min of {runs}",
-            lambda run: load_command(latency_db(run)),
-            server,
-            runs,
-            lambda run, _: check_loaded(latency_db(run), server.contacts),
+        results.latency_full = measure_full_loads(
+            f"contacts-elt load, full, {ms}, min of {runs}", latency_db, server, runs
         )
         server.set_latency(0.0)
 
