@@ -346,3 +346,13 @@ def test_a_contract_without_an_id_or_with_an_unknown_type_is_refused(
 
 def test_the_raw_payload_is_the_item_as_json_text() -> None:
     assert raw_payload({"id": 1, "name": "Zoë"}) == '{"id": 1, "name": "Zoë"}'
+
+
+def test_fields_of_names_the_fields_of_those_types_in_the_docs_order() -> None:
+    assert LEVCAPITAL.fields_of("timestamp") == ("created_at", "updated_at")
+    assert LEVCAPITAL.fields_of("bigint", "bool") == (
+        "id",
+        "is_primary",
+        "owner_account_id",
+        "is_connected",
+    )

@@ -71,8 +71,8 @@ class ArrowBatches:
             self._schema.get_field_index(ROW_ID_COLUMN)
         )
         self._names = frozenset(contract.fields) | {CONTENT_HASH}
-        self._json_fields = [name for name, kind in contract.fields.items() if kind == "json"]
-        self._integer_fields = [name for name, kind in contract.fields.items() if kind == "bigint"]
+        self._json_fields = contract.fields_of("json")
+        self._integer_fields = contract.fields_of("bigint")
         self._rows_per_table = rows_per_table
         self._gathered: list[pa.Table] = []
         self._gathered_rows = 0

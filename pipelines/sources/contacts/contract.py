@@ -137,14 +137,18 @@ class ContactContract:
     def with_max_text_length(self, max_text_length: int) -> "ContactContract":
         return replace(self, max_text_length=max_text_length)
 
+    def fields_of(self, *kinds: str) -> tuple[str, ...]:
+        """The documented fields of these data types, in the docs' order."""
+        return tuple(name for name, kind in self.fields.items() if kind in kinds)
+
     @cached_property
     def _timestamp_fields(self) -> frozenset[str]:
-        return frozenset(name for name, kind in self.fields.items() if kind == "timestamp")
+        return frozenset(self.fields_of("timestamp"))
 
     @cached_property
     def _scalar_fields(self) -> frozenset[str]:
         """The documented fields that hold one value: not `json`, not a timestamp."""
-        return frozenset(name for name, kind in self.fields.items() if kind in _SCALARS)
+        return frozenset(self.fields_of(*_SCALARS))
 
     @staticmethod
     def _timestamp(contact_id: Any, name: str, value: Any) -> datetime | None:

@@ -215,9 +215,7 @@ def contacts_resource(
 
     # The one hint the Arrow tables need: dlt would take JSON, which they carry as its text,
     # for a text column.
-    json_columns = {
-        name: {"data_type": "json"} for name, kind in contract.fields.items() if kind == "json"
-    }
+    json_columns = {name: {"data_type": "json"} for name in contract.fields_of("json")}
 
     @dlt.resource(
         name="contacts", primary_key="id", write_disposition="merge", columns=json_columns
