@@ -101,7 +101,6 @@ class ChangeSorter:
             except RejectedContact as rejected:
                 self.rejected[reject_key(item, rejected)] = (item, rejected)
                 continue
-            contact_id = contact["id"]
             contact[CONTENT_HASH] = digest
             updated_at = contact.get(CURSOR_FIELD)
             if self._cursor is not None and updated_at is not None and updated_at < self._cursor:
