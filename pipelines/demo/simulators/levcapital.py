@@ -388,6 +388,7 @@ class LevCapitalSimulator(Simulator):
         read_only: bool = False,
         clock: Clock | None = None,
         list_shape: str = "full",
+        person_ids: Mapping[int, str] | None = None,
     ) -> LevCapitalSimulator:
         """Returns a simulator serving exactly the given contacts instead of generated ones.
 
@@ -395,17 +396,27 @@ class LevCapitalSimulator(Simulator):
             contacts: Contacts as the API serves them (ISO-8601 timestamps); see
                 `stored_record` for missing fields. New contacts get ids above the highest.
             api_key, port, read_only, clock, list_shape: As for the constructor.
+            person_ids: Contact id -> hidden person id, the labelled truth GET /_sim/people
+                serves (see `Simulator.label_contacts`); contacts left out have no person.
 
         Raises:
-            ValueError: If a contact cannot be stored (see `stored_record`) or ids repeat.
+            ValueError: If a contact cannot be stored (see `stored_record`), ids repeat, or
+                `person_ids` names a contact not given or a person id that is not a string.
         """
         records = [stored_record(contact) for contact in contacts]
-        if len({record["id"] for record in records}) < len(records):
+        ids = {record["id"] for record in records}
+        if len(ids) < len(records):
             raise ValueError("contact ids must be unique")
+        if person_ids is not None:
+            unknown = sorted(set(person_ids).difference(ids), key=repr)
+            if unknown:
+                raise ValueError(f"person_ids name contacts not given: {unknown[:5]}")
         simulator = cls(
             0, api_key=api_key, port=port, read_only=read_only, clock=clock, list_shape=list_shape
         )
         simulator.store = LevCapitalStore(records, simulator.clock)
+        if person_ids is not None:
+            simulator._label(person_ids)
         return simulator
 
     # Envelopes

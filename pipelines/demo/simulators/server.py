@@ -12,7 +12,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -280,6 +280,9 @@ class Simulator:
         self._hooks_lock = threading.Lock()
         self._hooks: dict[int, list[ListHook]] = {}
         self._limiter = _RateLimiter()
+        self._people_lock = threading.Lock()
+        # Contact id -> hidden person id; None while the simulator has no labelled truth.
+        self._person_ids: dict[Any, str] | None = None
 
     # Lifecycle
 
@@ -379,6 +382,43 @@ class Simulator:
         for callback in callbacks:
             callback(self.store)
 
+    # Labelled truth: the hidden person each contact is, for scoring record linkage
+
+    def label_contacts(self, person_ids: Mapping[Any, str]) -> None:
+        """Sets the hidden person of contacts, which GET /_sim/people serves.
+
+        A simulator that was never given person ids has no labelled truth. Contacts created
+        later through the API have no person until they are labelled here. Deleting (or
+        disconnecting) a contact keeps its person id, so that rows a pipeline loaded before
+        the delete can still be scored.
+
+        Args:
+            person_ids: Contact id, as the store holds it -> person id.
+
+        Raises:
+            KeyError: If there is no such contact.
+            ValueError: If a person id is not a non-empty string.
+        """
+        for contact_id in person_ids:
+            if self.store.get(contact_id) is None:
+                raise KeyError(contact_id)
+        self._label(person_ids)
+
+    def person_ids(self) -> dict[Any, str] | None:
+        """Returns a copy of contact id -> person id, or None without labelled truth."""
+        with self._people_lock:
+            return None if self._person_ids is None else dict(self._person_ids)
+
+    def _label(self, person_ids: Mapping[Any, str]) -> None:
+        """Like `label_contacts`, for contact ids already known to exist."""
+        for person_id in person_ids.values():
+            if not isinstance(person_id, str) or not person_id:
+                raise ValueError(f"person id must be a non-empty string, not {person_id!r}")
+        with self._people_lock:
+            if self._person_ids is None:
+                self._person_ids = {}
+            self._person_ids.update(person_ids)
+
     # Serving
 
     def respond(self, request: ApiRequest) -> ApiResponse | ConnectionReset:
@@ -475,6 +515,10 @@ class Simulator:
             if (method, path) == ("POST", "/_sim/shape"):
                 self.list_shape = json_body(request).get("shape")
                 return ApiResponse(200, {"ok": True, "list_shape": self.list_shape})
+            if (method, path) == ("GET", "/_sim/people"):
+                return self._control_people()
+            if (method, path) == ("POST", "/_sim/people"):
+                return self._control_label(json_body(request))
             action = _CONTACT_CONTROL.fullmatch(path)
             if method == "POST" and action:
                 contact_id = self._contact_id(action.group(1))
@@ -497,6 +541,28 @@ class Simulator:
             omitted = request.query.get("omit", "").split(",")
             values.update((name.strip(), OMIT) for name in omitted if name.strip())
             self.store.corrupt(contact_id, **values)
+
+    def _control_people(self) -> ApiResponse:
+        person_ids = self.person_ids()
+        if person_ids is None:
+            message = (
+                f"the {self.name} simulator has no labelled truth: give it person ids with "
+                "from_contacts(..., person_ids=...), labelled_simulators() or POST /_sim/people"
+            )
+            return ApiResponse(404, {"ok": False, "error": message})
+        # JSON keys are strings, so LevCapital's integer ids are written as text.
+        data = {str(contact_id): person_id for contact_id, person_id in person_ids.items()}
+        return ApiResponse(200, {"ok": True, "data": data})
+
+    def _control_label(self, body: dict[str, Any]) -> ApiResponse:
+        person_ids = {}
+        for text, person_id in body.items():
+            contact_id = self._contact_id(text)
+            if contact_id is None or self.store.get(contact_id) is None:
+                return ApiResponse(404, {"ok": False, "error": f"Contact not found: {text}"})
+            person_ids[contact_id] = person_id
+        self._label(person_ids)
+        return ApiResponse(200, {"ok": True, "labelled": len(person_ids)})
 
     def _control_clock(self, body: dict[str, Any]) -> None:
         if "freeze" in body:

@@ -398,6 +398,7 @@ class SprintModeSimulator(Simulator):
         utc_offset: timedelta = timedelta(hours=2),
         clock: Clock | None = None,
         list_shape: str = "full",
+        person_ids: Mapping[str, str] | None = None,
     ) -> SprintModeSimulator:
         """Returns a simulator serving exactly the given contacts instead of generated ones.
 
@@ -410,13 +411,21 @@ class SprintModeSimulator(Simulator):
             seed: Seed of the ids POST hands out.
             api_key, port, timestamp_format, utc_offset, clock, list_shape: As for the
                 constructor.
+            person_ids: Contact id -> hidden person id, the labelled truth GET /_sim/people
+                serves (see `Simulator.label_contacts`); contacts left out have no person.
 
         Raises:
-            ValueError: If a contact cannot be stored (see `stored_record`) or ids repeat.
+            ValueError: If a contact cannot be stored (see `stored_record`), ids repeat, or
+                `person_ids` names a contact not given or a person id that is not a string.
         """
         records = [stored_record(contact) for contact in contacts]
-        if len({record["id"] for record in records}) < len(records):
+        ids = {record["id"] for record in records}
+        if len(ids) < len(records):
             raise ValueError("contact ids must be unique")
+        if person_ids is not None:
+            unknown = sorted(set(person_ids).difference(ids), key=repr)
+            if unknown:
+                raise ValueError(f"person_ids name contacts not given: {unknown[:5]}")
         companies = {
             record["company_id"]: record["company_name"]
             for record in records
@@ -434,6 +443,8 @@ class SprintModeSimulator(Simulator):
         )
         render = _renderer(timestamp_format, utc_offset)
         simulator.store = SprintModeStore(records, companies, simulator.clock, render, seed)
+        if person_ids is not None:
+            simulator._label(person_ids)
         return simulator
 
     def _error(self, status: int, message: str | None = None) -> ApiResponse:
