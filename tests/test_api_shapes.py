@@ -30,7 +30,7 @@ SUMMARY = re.compile(
     r"(?P<seen>[\d,]+) contacts seen, (?P<written>[\d,]+) rows written, [\d.]+ s"
     r"(?: \((?P<notes>.*)\))?"
 )
-ANALYTICS_TABLES = ["contacts", "contacts_history", "people", "pipeline_runs"]
+ANALYTICS_TABLES = ["contacts", "contacts_history", "people", "person_links", "pipeline_runs"]
 
 # The documented fields as DuckDB types. Written out from the docs rather than read from the
 # pipeline's contract, so that a wrong declaration there fails here. LevCapital's Contact Object

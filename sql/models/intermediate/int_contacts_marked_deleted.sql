@@ -33,7 +33,6 @@ marked as (
         contacts.contact_key,
         contacts.source_system,
         contacts.source_contact_id,
-        contacts.person_key,
 
         -- strings
         contacts.first_name,

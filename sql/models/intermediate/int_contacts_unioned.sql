@@ -129,19 +129,6 @@ keyed as (
         {{ contact_key('source_system', 'source_contact_id') }} as contact_key,
         source_system,
         source_contact_id,
-        -- Contacts that share a normalized email are one person, in one system or across
-        -- both; a contact without an email, or with a shared mailbox such as info@, is a
-        -- person of its own. Derived only from the row itself, so the key is the same on
-        -- every run.
-        'person_' || left(
-            md5(
-                coalesce(
-                    case when not is_role_mailbox then 'email:' || email end,
-                    'contact:' || {{ contact_key('source_system', 'source_contact_id') }}
-                )
-            ),
-            16
-        ) as person_key,
 
         -- strings
         first_name,

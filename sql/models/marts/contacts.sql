@@ -6,6 +6,33 @@ contacts as (
 
 ),
 
+people as (
+
+    select * from {{ ref('int_person_clusters') }}
+
+),
+
+phones as (
+
+    select * from {{ ref('int_contact_phones') }}
+
+),
+
+joined as (
+
+    select
+        contacts.*,
+        people.person_key,
+        phones.phone_e164
+
+    from contacts
+    inner join people
+        on contacts.contact_key = people.contact_key
+    left join phones
+        on contacts.contact_key = phones.contact_key
+
+),
+
 final as (
 
     select
@@ -22,6 +49,7 @@ final as (
         email,
         email_domain,
         phone,
+        phone_e164,
         title,
         department,
         company_id,
@@ -53,7 +81,7 @@ final as (
         deleted_at,
         loaded_at
 
-    from contacts
+    from joined
 
 )
 

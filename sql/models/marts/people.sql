@@ -2,7 +2,7 @@ with
 
 contacts as (
 
-    select * from {{ ref('int_contacts_marked_deleted') }}
+    select * from {{ ref('contacts') }}
 
 ),
 
@@ -14,19 +14,22 @@ people as (
         list(contact_key order by contact_key) as contact_keys,
 
         -- strings
-        -- Contacts of one person share their email, or the person has only one contact.
-        any_value(email) as email,
-        -- Survivorship: a live contact with a value wins over a deleted one, then the most
-        -- recently updated; contact_key breaks ties so that every run picks the same one.
-        first(
-            full_name order by is_deleted asc, updated_at desc nulls last, contact_key asc
-        ) filter (where full_name is not null) as full_name,
-        first(
-            title order by is_deleted asc, updated_at desc nulls last, contact_key asc
-        ) filter (where title is not null) as title,
-        first(
-            company_name order by is_deleted asc, updated_at desc nulls last, contact_key asc
-        ) filter (where company_name is not null) as company_name,
+        -- Survivorship: each field from the person's best contact that has it (live before
+        -- deleted, then the most recently updated), and which contact that was. A shared
+        -- mailbox is the person's email only when no contact has another.
+        {{ surviving('email', first_by='is_role_mailbox') }} as email,
+        {{ surviving_source('email', first_by='is_role_mailbox') }} as email_source_contact_key,
+        {{ surviving('full_name') }} as full_name,
+        {{ surviving_source('full_name') }} as full_name_source_contact_key,
+        {{ surviving('title') }} as title,
+        {{ surviving_source('title') }} as title_source_contact_key,
+        {{ surviving('company_name') }} as company_name,
+        {{ surviving_source('company_name') }} as company_name_source_contact_key,
+        -- E.164 when the number parses, else as typed.
+        {{ surviving('phone', value='coalesce(phone_e164, phone)') }} as phone,
+        {{ surviving_source('phone') }} as phone_source_contact_key,
+        {{ surviving('linkedin_url') }} as linkedin_url,
+        {{ surviving_source('linkedin_url') }} as linkedin_url_source_contact_key,
         list(distinct source_system order by source_system) as source_systems,
 
         -- numerics
@@ -58,6 +61,16 @@ final as (
         full_name,
         title,
         company_name,
+        phone,
+        linkedin_url,
+
+        -- provenance
+        email_source_contact_key,
+        full_name_source_contact_key,
+        title_source_contact_key,
+        company_name_source_contact_key,
+        phone_source_contact_key,
+        linkedin_url_source_contact_key,
 
         -- lists
         source_systems,

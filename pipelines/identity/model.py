@@ -1,0 +1,339 @@
+"""The Fellegi-Sunter model that scores pairs of contacts as the same person, with Splink.
+
+Every night the model is estimated afresh from the contacts themselves, without labels:
+u-probabilities from random pairs (which are almost all different people), m-probabilities by
+expectation maximisation over pairs that share a name or an email. Fixed seeds make the same
+contacts give the same model, so a rerun links exactly as the run before.
+
+The input is one row per contact with the evidence that int_contacts_linkage_evidence
+normalizes (names, email, LinkedIn handle, phone, company) and its blocking keys, which that
+model sets to null where a value is too common to block on. The output is every pair at or
+above the review threshold, with its match weight and, per comparison, the level it reached
+and the weight that level carried: the evidence behind the score.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+# Splink logs each training step at INFO, and warns about models it considers untrained; a
+# night is quiet unless something fails.
+_SPLINK_LOG_LEVEL = logging.ERROR
+
+# Comparison name -> blocking-key column: a pair that shares any key is scored. Keys of
+# values shared by too many contacts are null (see int_contacts_linkage_evidence), so no
+# block grows with the square of the data.
+BLOCKING_KEYS = (
+    "email_block",
+    "linkedin_block",
+    "phone_block",
+    "name_block",
+    "last_name_employer_block",
+    "first_name_employer_block",
+    "email_local_block",
+)
+
+
+@dataclass(frozen=True)
+class LinkingConfig:
+    """The settings of one night's model, from the dbt vars of the same names.
+
+    Attributes:
+        review_match_probability: Pairs at or above this probability are returned; which of
+            them are links is for the clustering to decide.
+        u_sample_pairs: Random pairs drawn to estimate the u-probabilities.
+        seed: Seed of that draw, so that the same contacts give the same model.
+        prior_recall: The share of true pairs that share an email or a LinkedIn handle,
+            which sets the prior that two random contacts are one person.
+        min_training_contacts: Below this many contacts nothing is estimated and the model
+            links on its starting probabilities.
+        min_training_pairs: A training block with fewer pairs keeps the starting m.
+    """
+
+    review_match_probability: float = 0.5
+    u_sample_pairs: int = 2_000_000
+    seed: int = 42
+    prior_recall: float = 0.7
+    min_training_contacts: int = 1_000
+    min_training_pairs: int = 500
+
+    @classmethod
+    def from_dbt_config(cls, get: Any) -> LinkingConfig:
+        """Builds the config from a dbt Python model's `dbt.config.get`."""
+        return cls(
+            review_match_probability=float(
+                get("review_match_probability", cls.review_match_probability)
+            ),
+            u_sample_pairs=int(get("u_sample_pairs", cls.u_sample_pairs)),
+            seed=int(get("seed", cls.seed)),
+            prior_recall=float(get("prior_recall", cls.prior_recall)),
+        )
+
+
+PAIR_SCHEMA_PREFIX = pa.schema(
+    [
+        ("contact_key_l", pa.string()),
+        ("contact_key_r", pa.string()),
+        ("match_weight", pa.float64()),
+        ("match_probability", pa.float64()),
+    ]
+)
+
+
+# The m- and u-probabilities a level starts from, (m, u): how often the two contacts of one
+# person reach it, and how often two different people do. Training replaces them where the
+# night's contacts are enough to estimate them (see _estimate); with a handful of contacts
+# (a first night, a test) the model links on these alone. They are judgement, written down:
+# a work email in common is near proof, a title in common is a hint.
+STARTING_PROBABILITIES: dict[str, dict[str, tuple[float, float]]] = {
+    "first_name": {
+        "exact": (0.80, 0.01),
+        "nickname": (0.04, 0.001),
+        "swapped": (0.01, 0.0001),
+        "typo": (0.08, 0.005),
+        "similar": (0.03, 0.03),
+        "same initial": (0.02, 0.05),
+        "different": (0.02, 0.9039),
+    },
+    "last_name": {
+        "exact": (0.85, 0.003),
+        "swapped": (0.01, 0.0001),
+        "typo": (0.08, 0.003),
+        "similar": (0.03, 0.02),
+        "different": (0.03, 0.9739),
+    },
+    "email": {"exact": (0.45, 0.00005), "different": (0.55, 0.99995)},
+    "linkedin": {"exact": (0.60, 0.00001), "different": (0.40, 0.99999)},
+    "phone": {"exact": (0.60, 0.0005), "different": (0.40, 0.9995)},
+    "employer": {
+        "same domain": (0.55, 0.02),
+        "same company": (0.15, 0.01),
+        "company matches domain": (0.15, 0.01),
+        "different": (0.15, 0.96),
+    },
+    "title": {"exact": (0.50, 0.10), "different": (0.50, 0.90)},
+    "department": {"exact": (0.60, 0.15), "different": (0.40, 0.85)},
+}
+
+
+def _comparisons() -> list[Any]:
+    # Imported here: dbt imports this module while it parses the project.
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    def comparison(name: str, null: str | Any, levels: list[tuple[str, Any, str | None]]) -> Any:
+        configured = [cll.NullLevel(null) if isinstance(null, str) else null]
+        for label, level, tf_column in levels:
+            m, u = STARTING_PROBABILITIES[name][label]
+            level.configure(label_for_charts=label, m_probability=m, u_probability=u)
+            if tf_column is not None:
+                level.configure(tf_adjustment_column=tf_column)
+            configured.append(level)
+        return cl.CustomComparison(configured, output_column_name=name)
+
+    typo = (
+        'jaro_winkler_similarity("{column}_l", "{column}_r") >= 0.92'
+        ' or damerau_levenshtein("{column}_l", "{column}_r") <= 1'
+    )
+
+    def name_levels(column: str, other: str, canonical: str | None) -> list[Any]:
+        levels = [("exact", cll.ExactMatchLevel(column), column)]
+        if canonical is not None:
+            levels.append(("nickname", cll.ExactMatchLevel(canonical), None))
+        levels += [
+            # First and last name swapped: both comparisons reach this level.
+            ("swapped", cll.CustomLevel(f'"{column}_l" = "{other}_r"'), None),
+            # One letter off ('lim' and 'lmi'), which Jaro-Winkler misses in short names.
+            ("typo", cll.CustomLevel(typo.format(column=column)), None),
+            ("similar", cll.JaroWinklerLevel(column, 0.80), None),
+        ]
+        if canonical is not None:
+            # `J.` against `James`.
+            initial = f'left("{column}_l", 1) = left("{column}_r", 1)'
+            levels.append(("same initial", cll.CustomLevel(initial), None))
+        return [*levels, ("different", cll.ElseLevel(), None)]
+
+    def exact(name: str, column: str, *, term_frequencies: bool = False) -> Any:
+        levels = [
+            ("exact", cll.ExactMatchLevel(column), column if term_frequencies else None),
+            ("different", cll.ElseLevel(), None),
+        ]
+        return comparison(name, column, levels)
+
+    # Neither a domain nor a company name on one side: nothing to compare.
+    no_employer = " or ".join(
+        f'("work_domain_{side}" is null and "company_squashed_{side}" is null)'
+        for side in ("l", "r")
+    )
+    # A firm's domain is often its name shortened: 'acme' for 'Acme Holdings'.
+    company_matches_domain = " or ".join(
+        f'(length("domain_label_{one}") >= 4'
+        f' and starts_with("company_squashed_{other}", "domain_label_{one}"))'
+        for one, other in (("l", "r"), ("r", "l"))
+    )
+    employer_levels = [
+        ("same domain", cll.ExactMatchLevel("work_domain"), "work_domain"),
+        ("same company", cll.ExactMatchLevel("company_squashed"), "company_squashed"),
+        ("company matches domain", cll.CustomLevel(company_matches_domain), None),
+        ("different", cll.ElseLevel(), None),
+    ]
+    return [
+        comparison(
+            "first_name",
+            "first_name_std",
+            name_levels("first_name_std", "last_name_std", "first_name_canonical"),
+        ),
+        comparison(
+            "last_name", "last_name_std", name_levels("last_name_std", "first_name_std", None)
+        ),
+        # Only an exact email: a similar address at one firm is usually a colleague, and the
+        # same username at two domains is the name again, which the names already count.
+        exact("email", "email_std"),
+        comparison(
+            "employer",
+            cll.CustomLevel(no_employer).configure(is_null_level=True),
+            employer_levels,
+        ),
+        exact("linkedin", "linkedin_handle"),
+        exact("phone", "phone_e164"),
+        exact("title", "title_std", term_frequencies=True),
+        exact("department", "department_std", term_frequencies=True),
+    ]
+
+
+COMPARISON_NAMES = (
+    "first_name",
+    "last_name",
+    "email",
+    "linkedin",
+    "phone",
+    "employer",
+    "title",
+    "department",
+)
+
+
+def pair_schema() -> pa.Schema:
+    """The columns `score_pairs` returns: the pair, its score, then per comparison the level
+    it reached (`<name>_level`) and the match weight of that level (`<name>_weight`)."""
+    fields = list(PAIR_SCHEMA_PREFIX)
+    for name in COMPARISON_NAMES:
+        fields += [pa.field(f"{name}_level", pa.string()), pa.field(f"{name}_weight", pa.float64())]
+    return pa.schema(fields)
+
+
+def score_pairs(contacts: pa.Table, config: LinkingConfig) -> pa.Table:
+    """Returns every pair of contacts that the model scores at or above the review
+    threshold, with the evidence behind its score.
+
+    Args:
+        contacts: One row per contact: `contact_key`, the evidence columns and the blocking
+            keys of int_contacts_linkage_evidence.
+        config: The night's settings.
+
+    Returns:
+        A table of `pair_schema()`; `contact_key_l` < `contact_key_r` in every row.
+    """
+    if contacts.num_rows < 2:
+        return pair_schema().empty_table()
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    connection = duckdb.connect()
+    try:
+        connection.execute("set threads to 2")
+        db_api = DuckDBAPI(connection=connection)
+        splink_input = db_api.register(
+            contacts.rename_columns(
+                ["unique_id" if name == "contact_key" else name for name in contacts.column_names]
+            ),
+            table_name="contacts",
+        )
+        settings = SettingsCreator(
+            link_type="dedupe_only",
+            comparisons=_comparisons(),
+            blocking_rules_to_generate_predictions=[block_on(key) for key in BLOCKING_KEYS],
+            # Until training estimates it: about one other contact per person.
+            probability_two_random_records_match=1 / contacts.num_rows,
+            # Splink keeps the levels (gamma_*) only with the matching columns.
+            retain_matching_columns=True,
+            retain_intermediate_calculation_columns=True,
+        )
+        linker = Linker(splink_input, settings, log_level=_SPLINK_LOG_LEVEL)
+        _estimate(linker, connection, config)
+        predictions = linker.inference.predict(
+            threshold_match_probability=config.review_match_probability, warning_mode="never"
+        )
+        levels = _level_labels(linker.misc.save_model_to_json())
+        return _evidence_table(connection, predictions.physical_name, levels)
+    finally:
+        connection.close()
+
+
+def _estimate(linker: Any, connection: duckdb.DuckDBPyConnection, config: LinkingConfig) -> None:
+    from splink import block_on
+
+    n_contacts = connection.execute("select count(*) from contacts").fetchall()[0][0]
+    if n_contacts < config.min_training_contacts:
+        return
+    training = linker.training
+    training.estimate_probability_two_random_records_match(
+        [block_on("email_block"), block_on("linkedin_block")], recall=config.prior_recall
+    )
+    training.estimate_u_using_random_sampling(max_pairs=config.u_sample_pairs, seed=config.seed)
+    # Each session estimates the m-probabilities of the comparisons its block does not fix:
+    # pairs of one name tell what email, phone and company look like for one person, and
+    # pairs of one email tell what names look like. A block with too few pairs keeps the
+    # starting values.
+    for block in ("name_block", "email_block"):
+        if _pairs_in_block(connection, block) >= config.min_training_pairs:
+            training.estimate_parameters_using_expectation_maximisation(
+                block_on(block), estimate_without_term_frequencies=True
+            )
+
+
+def _pairs_in_block(connection: duckdb.DuckDBPyConnection, block: str) -> int:
+    return connection.execute(
+        f"select coalesce(sum(n * (n - 1) // 2), 0) from ("
+        f" select count(*) as n from contacts where {block} is not null group by {block})"
+    ).fetchall()[0][0]
+
+
+def _level_labels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
+    # Splink numbers a comparison's levels from the most similar down to 0, and -1 for null.
+    labels: dict[str, dict[int, str]] = {}
+    for comparison in model["comparisons"]:
+        levels = comparison["comparison_levels"]
+        not_null = [level for level in levels if not level.get("is_null_level")]
+        by_value = {len(not_null) - 1 - index: level for index, level in enumerate(not_null)}
+        labels[comparison["output_column_name"]] = {
+            value: level["label_for_charts"] for value, level in by_value.items()
+        } | {-1: "missing"}
+    return labels
+
+
+def _evidence_table(
+    connection: duckdb.DuckDBPyConnection, predictions: str, levels: dict[str, dict[int, str]]
+) -> pa.Table:
+    output_columns = {row[0] for row in connection.execute(f"describe {predictions}").fetchall()}
+    columns = [
+        "least(unique_id_l, unique_id_r) as contact_key_l",
+        "greatest(unique_id_l, unique_id_r) as contact_key_r",
+        "match_weight",
+        "match_probability",
+    ]
+    for name in COMPARISON_NAMES:
+        cases = " ".join(
+            f"when {value} then '{label}'" for value, label in sorted(levels[name].items())
+        )
+        # A level's weight, plus the term-frequency adjustment where it has one: a common
+        # surname agreeing counts for less than a rare one.
+        tf = f"mw_tf_adj_{name}"
+        weight = f"mw_{name}" + (f" + coalesce({tf}, 0)" if tf in output_columns else "")
+        columns += [f"case gamma_{name} {cases} end as {name}_level", f"{weight} as {name}_weight"]
+    query = f"select {', '.join(columns)} from {predictions} order by contact_key_l, contact_key_r"
+    return connection.sql(query).to_arrow_table().cast(pair_schema())

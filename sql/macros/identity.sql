@@ -1,0 +1,94 @@
+{#
+    The evidence and blocking keys of identity linking (int_contacts_linkage_evidence), and
+    how `people` picks one contact's value for a person.
+#}
+
+{% macro folded(column) -%}
+    {#-
+        Lowercased and in plain Latin letters where there are such: accents stripped, and
+        the letters that are not accented ones folded by hand ('ø', 'ł', 'ı', 'ß', 'æ'), as
+        people write them in an email address.
+    -#}
+    replace(replace(
+        translate(lower(strip_accents({{ column }})), 'øłđıðþ', 'oldidt'),
+        'ß', 'ss'), 'æ', 'ae')
+{%- endmacro %}
+
+
+{% macro name_for_matching(column) -%}
+    {#-
+        A name as compared for linking: folded, and only its letters kept, so that
+        'Jean-Luc', ' jean luc' and 'JEAN LUC' are one name; null when no letter is left.
+        Letters of every script count, so '李' stays '李'.
+    -#}
+    nullif(regexp_replace({{ folded(column) }}, '[^\p{L}]+', '', 'g'), '')
+{%- endmacro %}
+
+
+{% macro text_for_matching(column) -%}
+    {#- Folded, with each run of anything but letters and digits one space. -#}
+    nullif(trim(regexp_replace({{ folded(column) }}, '[^\p{L}\p{N}]+', ' ', 'g')), '')
+{%- endmacro %}
+
+
+{% macro capped_block_key(expression) -%}
+    {#-
+        The blocking key, or null when more contacts than the var `identity_max_block_size`
+        share it: every pair in a block is scored, so one key shared by n contacts costs
+        n²/2 comparisons. Such a common value is weak evidence anyway.
+    -#}
+    case
+        when count(*) over (partition by {{ expression }}) <= {{ var('identity_max_block_size') }}
+            then {{ expression }}
+    end
+{%- endmacro %}
+
+
+{% macro surviving(column, value=none, first_by=none) -%}
+    {#-
+        In a query grouped by person: the value of `column` (or of the expression `value`)
+        from the person's best contact that has one. Live contacts come before deleted ones,
+        then the most recently updated (unknown last), then the lowest contact_key, so that
+        every run picks the same; `first_by`, an ascending sort expression, comes before all
+        of those. `surviving_source` with the same arguments names the contact.
+    -#}
+    first(
+        {{ value or column }} order by {{ survivor_order(first_by) }}
+    ) filter (where {{ column }} is not null)
+{%- endmacro %}
+
+
+{% macro surviving_source(column, first_by=none) -%}
+    {#- The contact_key of the contact that `surviving(column, first_by=...)` chose. -#}
+    first(contact_key order by {{ survivor_order(first_by) }}) filter (where {{ column }} is not null)
+{%- endmacro %}
+
+
+{% macro survivor_order(first_by=none) -%}
+    {%- if first_by %}{{ first_by }} asc, {% endif -%}
+    is_deleted asc, updated_at desc nulls last, contact_key asc
+{%- endmacro %}
+
+
+{% macro evidence_text(comparisons, keep, order) -%}
+    {#-
+        In person_links: the comparisons of a pair that pass `keep` (a condition on `item`,
+        which has a weight and a text), as 'email exact +12.1, last_name exact +8.3' sorted
+        by weight in `order` ('DESC' or 'ASC'); null when none passes.
+    -#}
+    nullif(array_to_string(
+        list_transform(
+            list_sort(
+                list_filter([
+                    {%- for name in comparisons %}
+                    {weight: {{ name }}_weight, text: '{{ name }} ' || {{ name }}_level}
+                    {{- ',' if not loop.last }}
+                    {%- endfor %}
+                ], lambda item: {{ keep }}),
+                '{{ order }}'
+            ),
+            lambda item: item.text || ' ' || printf('%+.1f', item.weight)
+        ),
+        ', '
+    ), '')
+{%- endmacro %}
