@@ -488,6 +488,20 @@ def test_febrl_population_has_every_vendored_record_once_and_its_cross_pairs(
     assert febrl.name_variations == {}
 
 
+def test_febrl_held_out_part_has_the_other_records_and_names_its_own_people() -> None:
+    tuning, held_out = febrl_records("tuning"), febrl_records("held_out")
+    population = febrl_population(SEED, part="held_out")
+    names = {(contact["first_name"], contact["last_name"]) for contact in population.levcapital} | {
+        (contact["first_name"], contact["last_name"]) for contact in population.sprintmode
+    }
+
+    assert len(held_out) == 2000
+    # Names that recur (smith, john) make a few records alike; the rest differ.
+    assert len(set(tuning) & set(held_out)) < 20
+    assert len(set(population.person_ids.values())) == 2000
+    assert names <= {names for record in held_out for names in record}
+
+
 def test_febrl_people_in_both_have_the_original_in_levcapital_and_the_duplicate_in_sprintmode(
     febrl: LabelledPopulation,
 ) -> None:

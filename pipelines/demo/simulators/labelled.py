@@ -9,6 +9,7 @@ from pipelines.demo.simulators.clock import Clock
 from pipelines.demo.simulators.data.identities import (
     LEVCAPITAL,
     SPRINTMODE,
+    FebrlPart,
     febrl_population,
     generate_population,
 )
@@ -22,6 +23,7 @@ def labelled_simulators(
     *,
     clock: Clock | None = None,
     febrl: bool = False,
+    febrl_part: FebrlPart = "tuning",
     levcapital_options: Mapping[str, Any] | None = None,
     sprintmode_options: Mapping[str, Any] | None = None,
 ) -> tuple[LevCapitalSimulator, SprintModeSimulator]:
@@ -36,6 +38,7 @@ def labelled_simulators(
             vendored FEBRL record.
         clock: The clock both share; a new one by default.
         febrl: Name the people after the FEBRL benchmark instead of generating names.
+        febrl_part: Which FEBRL records: "tuning" or "held_out" (see FEBRL_PARTS).
         levcapital_options: More keyword arguments of `LevCapitalSimulator.from_contacts`,
             such as api_key, port or list_shape.
         sprintmode_options: More keyword arguments of `SprintModeSimulator.from_contacts`,
@@ -45,7 +48,7 @@ def labelled_simulators(
         ValueError: If `n_people` is missing without `febrl`, or out of range.
     """
     if febrl:
-        population = febrl_population(seed, n_people)
+        population = febrl_population(seed, n_people, part=febrl_part)
     elif n_people is None:
         raise ValueError("n_people is required unless febrl=True")
     else:
