@@ -1,9 +1,10 @@
 """Identity end to end: people from labelled simulators over HTTP, scored against the truth.
 
-The identity model was tuned on generated seed 1 only (see README, "How people are linked").
-These tests score it on populations it never saw: generated seed 2, and people named after
-the FEBRL benchmark, whose typos and missing names we did not write. The truth is read as a
-user of the simulators would read it, through GET /_sim/people.
+The identity model was tuned on generated seed 1 and on the tuning part of FEBRL (records
+0-1999, seeds 3 and 4) only (see README, "How people are linked"). These tests score it on
+populations it never saw: generated seed 2, and people named after FEBRL's held-out records
+2000-3999, whose typos and missing names we did not write. The truth is read as a user of
+the simulators would read it, through GET /_sim/people.
 """
 
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from pipelines.runs.transform import transform
 
 TUNING_SEED = 1  # what the model was tuned on; never scored here
 HELD_OUT_SEED = 2
-FEBRL_SEED = 3
+FEBRL_HELD_OUT_SEED = 5
 N_PEOPLE = 3_000
 
 
@@ -79,16 +80,20 @@ def test_people_reach_the_targets_on_a_seed_that_tuning_never_used(held_out):
     assert score.recall >= 0.95, score
 
 
-def test_people_named_after_febrl_are_linked_without_a_wrong_merge(tmp_path_factory):
-    # FEBRL's duplicates carry up to several typos and missing names each; nothing here
-    # was tuned on them. Measured: precision 1.000, recall 0.902 (README).
-    duckdb_path, truth = built(tmp_path_factory, "febrl", seed=FEBRL_SEED, febrl=True)
+def test_people_named_after_febrl_reach_the_targets_on_records_that_tuning_never_used(
+    tmp_path_factory,
+):
+    # FEBRL's duplicates carry up to several typos, swapped and missing names each.
+    # Measured: precision 1.000, recall 0.967 (README).
+    duckdb_path, truth = built(
+        tmp_path_factory, "febrl", seed=FEBRL_HELD_OUT_SEED, febrl=True, febrl_part="held_out"
+    )
 
     score = pairwise_score(people_of(duckdb_path), truth)
 
-    assert score.true_pairs > 600
+    assert score.true_pairs > 700
     assert score.precision >= 0.99, score
-    assert score.recall >= 0.88, score
+    assert score.recall >= 0.95, score
 
 
 def test_a_role_mailbox_never_merges_different_people(held_out):
@@ -113,7 +118,7 @@ def test_every_link_says_why_and_every_person_is_held_together_by_links(held_out
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
         unexplained = connection.execute(
             "select count(*) from analytics.person_links"
-            " where is_link and (evidence_for is null or match_probability < 0.99)"
+            " where is_link and (evidence_for is null or match_probability < 0.95)"
         ).fetchall()
         # A person of two contacts is one link between them.
         unlinked_pairs = connection.execute(

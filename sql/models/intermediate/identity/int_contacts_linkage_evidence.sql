@@ -92,6 +92,70 @@ employers as (
 
 ),
 
+addresses as (
+
+    select
+        *,
+        -- An address usually spells its owner's name ('holly.feast@', 'in/holly-feast'),
+        -- even where a name field was mistyped or holds someone else's name. Its words of
+        -- three letters or more, and its letters run together ('hollyfeast'), meet the
+        -- other contact's names in the identity model. A handle's part with a digit is
+        -- LinkedIn's suffix ('-e44e2ae'), not a name.
+        list_filter(
+            string_split_regex(email_username, '[^\p{L}]+'),
+            lambda word: length(word) >= 3
+        ) as email_words,
+        list_filter(
+            string_split_regex(lower(linkedin_handle), '[-_.]+'),
+            lambda word: length(word) >= 3 and not regexp_matches(word, '[^\p{L}]')
+        ) as linkedin_words
+
+    from employers
+
+),
+
+address_words as (
+
+    select
+        *,
+        list_concat(email_words, linkedin_words) as address_words,
+        '|' || concat_ws(
+            '|',
+            regexp_replace(email_username, '[^\p{L}]+', '', 'g'),
+            nullif(array_to_string(linkedin_words, ''), '')
+        ) || '|' as address_letters,
+        -- An address of two words spells a first and a last name ('farndell.annabel'):
+        -- the email's, else the LinkedIn handle's.
+        case
+            when len(email_words) = 2 then email_words
+            when len(linkedin_words) = 2 then linkedin_words
+        end as address_name_words
+
+    from addresses
+
+),
+
+address_names as (
+
+    select
+        address_words.*,
+        -- In either order, with a nickname as its name, as name_block has it.
+        least(
+            coalesce(first_word.canonical_first_name, address_words.address_name_words[1]),
+            coalesce(second_word.canonical_first_name, address_words.address_name_words[2])
+        ) || ' ' || greatest(
+            coalesce(first_word.canonical_first_name, address_words.address_name_words[1]),
+            coalesce(second_word.canonical_first_name, address_words.address_name_words[2])
+        ) as address_name
+
+    from address_words
+    left join nicknames as first_word
+        on address_words.address_name_words[1] = first_word.nickname
+    left join nicknames as second_word
+        on address_words.address_name_words[2] = second_word.nickname
+
+),
+
 blocked as (
 
     select
@@ -105,15 +169,18 @@ blocked as (
             "least(first_name_canonical, last_name_std) || ' ' "
             ~ "|| greatest(first_name_canonical, last_name_std)"
         ) }} as name_block,
-        -- A name at an employer: the employer's first four letters, from the company name
-        -- or else the domain, so that 'orbit.com' meets 'Orbit Mortgage'.
-        {{ capped_block_key("last_name_std || '@' || employer_prefix") }}
+        -- A name at an employer: the name's first three letters, so that a typo further
+        -- on ('burford', 'burrord') still meets, and the employer's first four, from the
+        -- company name or else the domain, so that 'orbit.com' meets 'Orbit Mortgage'.
+        {{ capped_block_key("left(last_name_std, 3) || '@' || employer_prefix") }}
             as last_name_employer_block,
-        {{ capped_block_key("first_name_canonical || '@' || employer_prefix") }}
+        {{ capped_block_key("left(first_name_canonical, 3) || '@' || employer_prefix") }}
             as first_name_employer_block,
-        {{ capped_block_key('email_username') }} as email_local_block
+        {{ capped_block_key('email_username') }} as email_local_block,
+        -- Meets the name_block of the contact whose name the address spells.
+        {{ capped_block_key('address_name') }} as address_name_block
 
-    from employers
+    from address_names
 
 ),
 
@@ -138,6 +205,10 @@ final as (
         title_std,
         department_std,
 
+        -- lists
+        address_words,
+        address_letters,
+
         -- blocking keys
         email_block,
         linkedin_block,
@@ -146,6 +217,7 @@ final as (
         last_name_employer_block,
         first_name_employer_block,
         email_local_block,
+        address_name_block,
 
         -- timestamps
         created_at
