@@ -79,7 +79,7 @@ class LinkingConfig:
     """
 
     review_match_probability: float = 0.5
-    u_sample_pairs: int = 2_000_000
+    u_sample_pairs: int = 1_000_000
     seed: int = 42
     prior_recall: float = 0.7
     min_training_contacts: int = 1_000
@@ -168,7 +168,7 @@ def _comparisons() -> list[Any]:
         # Jaro-Winkler of 0.92 or more, or one edit or one swap of neighbours apart ('lim'
         # and 'lmi', which Jaro-Winkler misses in short names). Written as a CASE so that the
         # Damerau-Levenshtein distance, five times the cost of the others, is computed only
-        # where nothing cheaper decides: estimating u scores 2M random pairs a night.
+        # where nothing cheaper decides: estimating u scores 1M random pairs a night.
         return (
             f"case when jaro_winkler_similarity({this}, {that}) >= 0.92 then true"
             f" when abs(length({this}) - length({that})) > 1 then false"
