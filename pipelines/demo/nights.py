@@ -16,10 +16,16 @@ from typing import Any
 import duckdb
 
 from pipelines import logs
-from pipelines.demo.simulators import Clock, LevCapitalSimulator, SprintModeSimulator
+from pipelines.demo.simulators import (
+    Clock,
+    LevCapitalSimulator,
+    SprintModeSimulator,
+    labelled_simulators,
+)
 from pipelines.demo.simulators.clock import GENERATED_DATA_END
 from pipelines.demo.simulators.data import levcapital as levcapital_data
 from pipelines.demo.simulators.data import sprintmode as sprintmode_data
+from pipelines.demo.simulators.data.identities import LEVCAPITAL, PRESENCE_RATES, SPRINTMODE
 from pipelines.demo.simulators.data.people import PERSONAL_DOMAINS, email_address, names, pick
 from pipelines.demo.simulators.levcapital import CONTACT_TYPES as LEVCAPITAL_CONTACT_TYPES
 from pipelines.paths import DEMO_DUCKDB, dbt_target_dir_for, pipelines_dir_for
@@ -38,6 +44,14 @@ NIGHTLY_RUN_AT = time(2, 0)
 CHANGES_BEFORE_RUN = timedelta(hours=12)
 # In the main schema: a schema named `demo` would clash with a file named demo.duckdb.
 CHANGES_TABLE = "demo_changes"
+# Who is who: each contact the demo served and its hidden person, for scoring the people.
+PEOPLE_TABLE = "demo_people"
+# A person of the labelled population is in each API with these odds (in both, in one, or
+# the other), so a population of n_contacts / MEAN_PRESENCE people lists about n_contacts
+# per API.
+MEAN_PRESENCE = (
+    PRESENCE_RATES["both"] + (PRESENCE_RATES[LEVCAPITAL] + PRESENCE_RATES[SPRINTMODE]) / 2
+)
 SUMMARY_TABLES = (
     *RAW_CONTACTS_TABLES,
     "analytics.people",
@@ -100,18 +114,32 @@ class Night:
         return f"night {self.number} of {self.nights}, {self.as_of:%Y-%m-%d %H:%M} UTC: {what}"
 
 
+def demo_simulators(
+    n_contacts: int, seed: int, port: int = 0, clock: Clock | None = None
+) -> tuple[LevCapitalSimulator, SprintModeSimulator]:
+    """Both simulators of the demo and `simulate`, not started: LevCapital on `port` and
+    SprintMode on `port + 1` (free ports when 0).
+
+    They serve a labelled population of about `n_contacts` contacts per API: people in one
+    system or both, with typos, nicknames, personal and work emails and shared mailboxes,
+    and the truth of who is who at GET /_sim/people, which the demo writes into its database
+    (`demo_people`).
+    """
+    return labelled_simulators(
+        seed,
+        round(n_contacts / MEAN_PRESENCE),
+        clock=clock,
+        levcapital_options={"api_key": DEMO_LEVCAPITAL_KEY, "port": port},
+        sprintmode_options={"api_key": DEMO_SPRINTMODE_KEY, "port": port + 1 if port else 0},
+    )
+
+
 @contextmanager
 def running_simulators(n_contacts: int, seed: int) -> Iterator[DemoApis]:
-    """Serves both simulators on free loopback ports, sharing one clock."""
+    """Serves the demo's simulators on free loopback ports, sharing one clock."""
     clock = Clock()
-    with (
-        LevCapitalSimulator(
-            n_contacts=n_contacts, seed=seed, api_key=DEMO_LEVCAPITAL_KEY, clock=clock
-        ) as lev,
-        SprintModeSimulator(
-            n_contacts=n_contacts, seed=seed, api_key=DEMO_SPRINTMODE_KEY, clock=clock
-        ) as sm,
-    ):
+    lev, sm = demo_simulators(n_contacts, seed, clock=clock)
+    with lev, sm:
         yield DemoApis(levcapital=lev, sprintmode=sm, clock=clock)
 
 
@@ -195,6 +223,7 @@ def change_levcapital(
         for c in sm.store.list_all()
         if c["email"] and c["email"].strip().lower() not in known_emails and c["first_name"]
     ]
+    sm_people = sm.person_ids() or {}
     for person in rng.sample(candidates, min(len(candidates), n_creates)):
         created = store.create(
             {
@@ -208,6 +237,10 @@ def change_levcapital(
         )
         # A new LevCapital contact is not connected, and only connected ones are listed.
         store.set_connected(created["id"], True)
+        # The SprintMode contact's person, now in LevCapital too.
+        lev.label_contacts(
+            {created["id"]: sm_people.get(person["id"], f"person:sm:{person['id']}")}
+        )
         changes.created += 1
     return changes
 
@@ -236,7 +269,7 @@ def change_sprintmode(sm: SprintModeSimulator, rng: random.Random) -> ApiChanges
         changes.deleted += 1
     for _ in range(n_creates):
         first, last, first_slug, last_slug = names(rng)
-        store.create(
+        created = store.create(
             {
                 "first_name": first,
                 "last_name": last,
@@ -246,6 +279,8 @@ def change_sprintmode(sm: SprintModeSimulator, rng: random.Random) -> ApiChanges
                 "source": "website",
             }
         )
+        # A new lead is a new person.
+        sm.label_contacts({created["id"]: f"person:sm:{created['id']}"})
         changes.created += 1
     return changes
 
@@ -308,6 +343,22 @@ def record_night(duckdb_path: Path, night: Night) -> None:
         connection.executemany(f"insert into {CHANGES_TABLE} values (?, ?, ?, ?, ?, ?)", rows)
 
 
+def record_people(duckdb_path: Path, apis: DemoApis) -> None:
+    """Writes who is who into `demo_people`: each contact the APIs served, deleted ones
+    too, with its hidden person, so that the people can be scored (notebooks/)."""
+    people = {
+        f"{simulator.name}:{contact_id}": person
+        for simulator in (apis.levcapital, apis.sprintmode)
+        for contact_id, person in (simulator.person_ids() or {}).items()
+    }
+    with duckdb.connect(str(duckdb_path)) as connection:
+        connection.execute(
+            f"create or replace table {PEOPLE_TABLE} as"
+            " select unnest(?::varchar[]) as contact_key, unnest(?::varchar[]) as person_id",
+            [list(people), list(people.values())],
+        )
+
+
 def demo_table_counts(duckdb_path: Path) -> dict[str, int]:
     """The rows of the tables the demo's summary shows."""
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
@@ -334,14 +385,8 @@ def serve_simulators(port: int, n_contacts: int, seed: int) -> int:
     """Serves both simulators in the foreground until Ctrl-C or SIGTERM."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with (
-        LevCapitalSimulator(
-            n_contacts=n_contacts, seed=seed, api_key=DEMO_LEVCAPITAL_KEY, port=port
-        ) as lev,
-        SprintModeSimulator(
-            n_contacts=n_contacts, seed=seed, api_key=DEMO_SPRINTMODE_KEY, port=port + 1
-        ) as sm,
-    ):
+    lev, sm = demo_simulators(n_contacts, seed, port=port)
+    with lev, sm:
         print(f"LevCapital: {lev.base_url}  (Bearer {DEMO_LEVCAPITAL_KEY})")
         print(f"SprintMode: {sm.base_url}  (X-SM-Key {DEMO_SPRINTMODE_KEY})")
         print("Point the pipeline at them with:")
@@ -349,7 +394,11 @@ def serve_simulators(port: int, n_contacts: int, seed: int) -> int:
         print(f"  export SOURCES__LEVCAPITAL__API_KEY={DEMO_LEVCAPITAL_KEY}")
         print(f"  export SOURCES__SPRINTMODE__BASE_URL={sm.base_url}")
         print(f"  export SOURCES__SPRINTMODE__API_KEY={DEMO_SPRINTMODE_KEY}")
-        print("Faults and state: curl -s <base_url>/_sim/state. Ctrl-C stops.", flush=True)
+        print(
+            "Faults and state: curl -s <base_url>/_sim/state; who is who: <base_url>/_sim/people."
+            " Ctrl-C stops.",
+            flush=True,
+        )
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
     print("stopped", file=sys.stderr)
@@ -381,6 +430,7 @@ def run_demo(duckdb_path: Path, n_contacts: int, seed: int, nights: int, verbose
             if exit_code != EXIT_OK:
                 return exit_code
             record_night(duckdb_path, night)
+            record_people(duckdb_path, apis)
     counts = demo_table_counts(duckdb_path)
     if logs.is_json():
         logs.emit("demo_finished", f"demo: {duckdb_path}", database=str(duckdb_path), rows=counts)
