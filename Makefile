@@ -38,9 +38,11 @@ lint: install
 	CONTACTS_DUCKDB=$(CURDIR)/data/lint.duckdb $(BIN)/sqlfluff lint sql/
 
 # Not part of `make test`: a benchmark measures, it does not pass or fail. BENCH_ARGS passes
-# flags through, e.g. `make bench BENCH_ARGS="--sizes 10000,40000 --skip peer"`.
+# flags through, e.g. `make bench BENCH_ARGS="--sizes 10000,40000 --skip peer"`, and
+# LINKING_BENCH_ARGS to the identity part, e.g. LINKING_BENCH_ARGS="--sizes 2000,8000".
 bench: install
 	$(BIN)/python bench/benchmark.py $(BENCH_ARGS)
+	$(BIN)/python bench/linking.py $(LINKING_BENCH_ARGS)
 
 docs: install database
 	CONTACTS_DUCKDB=$(DATABASE) $(BIN)/dbt docs generate --project-dir sql --profiles-dir sql
