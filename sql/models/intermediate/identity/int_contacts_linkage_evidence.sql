@@ -1,3 +1,7 @@
+-- A table, not a view: two Python models and its tests read it, and its regular expressions
+-- cost 3 s a read at 312k contacts.
+{{ config(materialized='table') }}
+
 with
 
 contacts as (
