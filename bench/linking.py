@@ -28,9 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import requests
 
-from pipelines.demo.simulators import labelled_simulators
+from pipelines.demo.simulators import labelled_simulators, labelled_truth
 from pipelines.identity.evaluation import PairwiseScore, scores_by_threshold
 from pipelines.identity.model import LinkingConfig
 from pipelines.paths import dbt_target_dir_for
@@ -68,18 +67,6 @@ class Built:
     scores: dict[float, PairwiseScore] = field(default_factory=dict)
 
 
-def truth_of(*simulators: Any) -> dict[str, str]:
-    truth = {}
-    for simulator in simulators:
-        response = requests.get(f"{simulator.base_url}/_sim/people", timeout=30)
-        response.raise_for_status()
-        truth |= {
-            f"{simulator.name}:{contact_id}": person
-            for contact_id, person in response.json()["data"].items()
-        }
-    return truth
-
-
 def node_seconds(duckdb_path: Path) -> dict[str, float]:
     run_results = json.loads((dbt_target_dir_for(duckdb_path) / "run_results.json").read_text())
     seconds = {}
@@ -104,7 +91,7 @@ def build(name: str, workdir: Path, with_scores: bool, **population: Any) -> Bui
             for simulator in (levcapital, sprintmode)
         }
         load_sources(duckdb_path, source_args=source_args)
-        truth = truth_of(levcapital, sprintmode)
+        truth = labelled_truth(levcapital, sprintmode)
     started = time.perf_counter()
     result = transform(duckdb_path)
     seconds = time.perf_counter() - started

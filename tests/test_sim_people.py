@@ -12,6 +12,7 @@ from pipelines.demo.simulators import (
     SprintModeSimulator,
     generate_population,
     labelled_simulators,
+    labelled_truth,
 )
 
 SEED = 3
@@ -75,6 +76,17 @@ def test_each_simulator_serves_the_person_of_every_contact_it_lists(labelled) ->
         if lev_person == sm_person
     )  # fmt: skip
     assert cross_pairs == len(population.true_pairs(across_systems=True)) > 50
+
+
+def test_labelled_truth_is_what_both_serve_keyed_by_contact_key(labelled) -> None:
+    lev, sm = labelled
+
+    truth = labelled_truth(lev, sm)
+
+    assert truth == {
+        f"levcapital:{id_}": person for id_, person in people(lev).json()["data"].items()
+    } | {f"sprintmode:{id_}": person for id_, person in people(sm).json()["data"].items()}
+    assert len(truth) == len(lev.store.list_all()) + len(sm.store.list_all())
 
 
 def test_both_share_one_clock_and_take_their_own_options() -> None:

@@ -21,6 +21,7 @@ from pipelines.demo.simulators import (
     LevCapitalSimulator,
     SprintModeSimulator,
     labelled_simulators,
+    labelled_truth,
 )
 from pipelines.demo.simulators.clock import GENERATED_DATA_END
 from pipelines.demo.simulators.data import levcapital as levcapital_data
@@ -346,11 +347,7 @@ def record_night(duckdb_path: Path, night: Night) -> None:
 def record_people(duckdb_path: Path, apis: DemoApis) -> None:
     """Writes who is who into `demo_people`: each contact the APIs served, deleted ones
     too, with its hidden person, so that the people can be scored (notebooks/)."""
-    people = {
-        f"{simulator.name}:{contact_id}": person
-        for simulator in (apis.levcapital, apis.sprintmode)
-        for contact_id, person in (simulator.person_ids() or {}).items()
-    }
+    people = labelled_truth(apis.levcapital, apis.sprintmode)
     with duckdb.connect(str(duckdb_path)) as connection:
         connection.execute(
             f"create or replace table {PEOPLE_TABLE} as"

@@ -7,7 +7,7 @@ from pipelines.demo.simulators.data.identities import (
     generate_population,
 )
 from pipelines.demo.simulators.faults import Fault
-from pipelines.demo.simulators.labelled import labelled_simulators
+from pipelines.demo.simulators.labelled import labelled_simulators, labelled_truth
 from pipelines.demo.simulators.levcapital import LevCapitalSimulator, LevCapitalStore
 from pipelines.demo.simulators.server import RecordedRequest, Simulator
 from pipelines.demo.simulators.shapes import LIST_SHAPES, OMIT
@@ -28,4 +28,5 @@ __all__ = [
     "febrl_population",
     "generate_population",
     "labelled_simulators",
+    "labelled_truth",
 ]

@@ -14,6 +14,7 @@ from pipelines.demo.simulators.data.identities import (
     generate_population,
 )
 from pipelines.demo.simulators.levcapital import LevCapitalSimulator
+from pipelines.demo.simulators.server import Simulator
 from pipelines.demo.simulators.sprintmode import SprintModeSimulator
 
 
@@ -69,3 +70,14 @@ def labelled_simulators(
         **sprintmode_options,
     )
     return levcapital, sprintmode
+
+
+def labelled_truth(*simulators: Simulator) -> dict[str, str]:
+    """Returns who is who across simulators: contact_key ('levcapital:78',
+    'sprintmode:ct_1a2b3c4d') -> hidden person id, as GET /_sim/people serves it per
+    simulator; contacts without a person are left out."""
+    return {
+        f"{simulator.name}:{contact_id}": person
+        for simulator in simulators
+        for contact_id, person in (simulator.person_ids() or {}).items()
+    }
