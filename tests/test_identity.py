@@ -21,7 +21,6 @@ from pipelines.identity.evaluation import pairwise_score
 from pipelines.runs.load import load_sources
 from pipelines.runs.transform import transform
 
-TUNING_SEED = 1  # what the model was tuned on; never scored here
 HELD_OUT_SEED = 2
 FEBRL_HELD_OUT_SEED = 5
 N_PEOPLE = 3_000

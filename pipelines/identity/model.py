@@ -25,8 +25,8 @@ import pyarrow as pa
 # night is quiet unless something fails.
 _SPLINK_LOG_LEVEL = logging.ERROR
 
-# Comparison name -> blocking-key column: a pair that shares any key is scored. Keys of
-# values shared by too many contacts are null (see int_contacts_linkage_evidence), so no
+# The blocking-key columns: a pair that shares any key is scored. Keys of values shared by
+# too many contacts are null (see int_contacts_linkage_evidence), so no
 # block grows with the square of the data.
 BLOCKING_KEYS = (
     "email_block",
@@ -276,16 +276,8 @@ def _comparisons() -> list[Any]:
     ]
 
 
-COMPARISON_NAMES = (
-    "first_name",
-    "last_name",
-    "email",
-    "linkedin",
-    "phone",
-    "employer",
-    "title",
-    "department",
-)
+# The comparisons, in the order of the columns of `pair_schema()`.
+COMPARISON_NAMES = tuple(STARTING_PROBABILITIES)
 
 
 def pair_schema() -> pa.Schema:
