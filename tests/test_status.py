@@ -132,7 +132,9 @@ def test_a_failed_last_run_fails_with_its_cause(demo_copy, tmp_path):
     assert problems[0].endswith(": authentication failed (401)")
 
 
-def test_a_run_holding_the_database_is_one_line_and_exit_75(demo_copy, tmp_path):
+def test_a_writer_holding_the_database_is_one_line_and_exit_75(demo_copy, tmp_path):
+    # A run writes a copy of its own (pipelines/runs/publish.py); only another process that
+    # opened the file for writing holds it.
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -155,7 +157,8 @@ def test_a_run_holding_the_database_is_one_line_and_exit_75(demo_copy, tmp_path)
     assert result.returncode == as_json.returncode == 75
     assert result.stdout == ""
     assert result.stderr == (
-        f"status: a run holds {demo_copy} (pid {holder.pid}); try again when it has finished\n"
+        f"status: a process holds {demo_copy} open for writing (pid {holder.pid}); try again "
+        "when it has finished\n"
     )
     assert json.loads(as_json.stdout)["ok"] is False
 

@@ -26,7 +26,7 @@ create table if not exists {RUNS_TABLE} (
     rows_inserted bigint not null,
     rows_updated bigint not null,
     rows_marked_deleted bigint not null,
-    seconds double not null,
+    seconds double precision not null,
     rows_rejected bigint not null default 0,
     primary key (run_id, source_system)
 )

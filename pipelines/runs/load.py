@@ -1,10 +1,11 @@
-"""Extract and load: one dlt pipeline per source, into `raw_<source>` of one DuckDB file."""
+"""Extract and load: one dlt pipeline per source, into `raw_<source>` of one warehouse."""
 
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,6 @@ import pandas  # noqa: F401
 import pyarrow  # noqa: F401
 
 from pipelines import logs
-from pipelines.paths import pipelines_dir_for
 from pipelines.runs.failures import describe_failure, first_line
 from pipelines.runs.history import record_run
 from pipelines.runs.results import SourceLoad
@@ -36,6 +36,7 @@ from pipelines.settings import (
 )
 from pipelines.sources.contacts.resource import KnownContacts, behind_cursor_resource
 from pipelines.sources.registry import source_factory
+from pipelines.warehouse import DUCKDB, Warehouse, as_warehouse
 
 logger = logging.getLogger(__name__)
 
@@ -43,18 +44,19 @@ LOAD_MEMORY_LIMIT = "128MB"
 """DuckDB's memory for a load; past it, it spills to a temporary folder beside the file."""
 
 
-def pipeline_for(source_name: str, duckdb_path: Path) -> dlt.Pipeline:
-    """The dlt pipeline that loads one source into `raw_<source>` of `duckdb_path`."""
+def pipeline_for(source_name: str, target: Warehouse | Path) -> dlt.Pipeline:
+    """The dlt pipeline that loads one source into `raw_<source>` of a warehouse."""
+    warehouse = as_warehouse(target)
     return dlt.pipeline(
         pipeline_name=pipeline_name(source_name),
-        destination=dlt.destinations.duckdb(str(duckdb_path)),
+        destination=warehouse.dlt_destination(),
         dataset_name=raw_dataset(source_name),
-        pipelines_dir=str(pipelines_dir_for(duckdb_path)),
+        pipelines_dir=str(warehouse.working_dir),
     )
 
 
 def load_source(
-    source_name: str, duckdb_path: Path, run_id: str | None = None, **source_args: Any
+    source_name: str, target: Warehouse | Path, run_id: str | None = None, **source_args: Any
 ) -> SourceLoad:
     """Extracts one source incrementally and merges it into its raw dataset.
 
@@ -63,7 +65,7 @@ def load_source(
 
     Args:
         source_name: `levcapital` or `sprintmode`.
-        duckdb_path: absolute path of the DuckDB file.
+        target: the warehouse, or the absolute path of a DuckDB file.
         run_id: identifies the run in `analytics.pipeline_runs`; one is made when None.
         **source_args: explicit source arguments (base_url, api_key, ...) that take
             precedence over dlt's config and secrets resolution.
@@ -71,21 +73,21 @@ def load_source(
     # Every log line of this source's work names it, in its own thread and in dlt's.
     with logs.source_context(source_name):
         result = SourceLoad(source_name, run_id=run_id or uuid.uuid4().hex)
-        pipeline = _load(result, duckdb_path, source_args)
+        pipeline = _load(result, as_warehouse(target), source_args)
         if pipeline is not None:
             _record(pipeline, result)
         return result
 
 
 def _load(
-    result: SourceLoad, duckdb_path: Path, source_args: dict[str, Any]
+    result: SourceLoad, warehouse: Warehouse, source_args: dict[str, Any]
 ) -> dlt.Pipeline | None:
     """Runs one source's extract and load into `result`; returns its pipeline once made."""
     source_name = result.source
     started = time.perf_counter()
     pipeline = None
     try:
-        pipeline = pipeline_for(source_name, duckdb_path)
+        pipeline = pipeline_for(source_name, warehouse)
         if pipeline.has_pending_data:
             # A killed run left extracted or normalized packages behind. dlt's run() would
             # only finish those and skip the new extract, so finish them first, then extract.
@@ -93,10 +95,11 @@ def _load(
         # Config and secrets resolve here, before any request: a missing key fails at once.
         known = read_known_contacts(pipeline)
         source = source_factory(source_name)(known=known, stats=result.stats, **source_args)
-        load_ids = pipeline.run(source, loader_file_format="parquet").loads_ids
+        file_format = warehouse.loader_file_format
+        load_ids = pipeline.run(source, loader_file_format=file_format).loads_ids
         if result.stats.behind_cursor:
             late = behind_cursor_resource(result.stats.behind_cursor)
-            load_ids += pipeline.run(late, loader_file_format="parquet").loads_ids
+            load_ids += pipeline.run(late, loader_file_format=file_format).loads_ids
         written = written_ids(pipeline, load_ids)
         result.rows_written = len(written)
         result.rows_updated = len(written & known.hashes.keys())
@@ -122,40 +125,50 @@ def _record(pipeline: dlt.Pipeline, result: SourceLoad) -> None:
 
 
 def load_sources(
-    duckdb_path: Path,
+    target: Warehouse | Path,
     source_names: Iterable[str] = SOURCE_NAMES,
     source_args: dict[str, dict[str, Any]] | None = None,
 ) -> list[SourceLoad]:
     """Loads the sources side by side, as one run; results come in `source_names` order.
 
-    Each source has its own dlt pipeline and dataset, so they share nothing but the DuckDB
-    file, which one process may write from several threads. Measured with 40 ms of API
+    Each source has its own dlt pipeline and dataset, so they share nothing but the
+    warehouse, which one process may write from several threads. Measured with 40 ms of API
     latency at 10k contacts per API: 7.1 s one after the other, 4.9 s side by side.
     """
+    warehouse = as_warehouse(target)
     source_args = source_args or {}
     run_id = uuid.uuid4().hex
     names = list(source_names)
     for name in names:
         # Imported before the threads start, for the same reason as pyarrow above.
         source_factory(name)
-    # Each pipeline opens and closes the file as it goes. When one closes the last connection
-    # while the other opens one, DuckDB fails the opening with "Unique file handle conflict";
-    # a connection held for the whole run keeps the database open, so neither opens it anew.
     with (
-        duckdb.connect(str(duckdb_path)) as held,
+        _held_open(warehouse.file) if warehouse.kind == DUCKDB else nullcontext(),
         ThreadPoolExecutor(max_workers=max(1, len(names)), thread_name_prefix="source") as pool,
     ):
+        return list(
+            pool.map(
+                lambda name: load_source(name, warehouse, run_id, **source_args.get(name, {})),
+                names,
+            )
+        )
+
+
+@contextmanager
+def _held_open(duckdb_path: Path) -> Iterator[None]:
+    """Keeps the DuckDB file open for the whole load, with a memory limit.
+
+    Each pipeline opens and closes the file as it goes. When one closes the last connection
+    while the other opens one, DuckDB fails the opening with "Unique file handle conflict";
+    a connection held for the whole run keeps the database open, so neither opens it anew.
+    """
+    with duckdb.connect(str(duckdb_path)) as held:
         # A setting of the database, which dlt's connections to the same file share. DuckDB
         # takes up to 80% of the machine's memory by default, and the merge of a full load
         # grows with the rows it writes: at 160k contacts per API, a peak RSS of 741 MB,
         # 505 MB with this limit, in the same time. Past it DuckDB spills to disk.
         held.execute(f"set memory_limit = '{LOAD_MEMORY_LIMIT}'")
-        return list(
-            pool.map(
-                lambda name: load_source(name, duckdb_path, run_id, **source_args.get(name, {})),
-                names,
-            )
-        )
+        yield
 
 
 def written_ids(pipeline: dlt.Pipeline, load_ids: Iterable[str]) -> set[Any]:

@@ -1,73 +1,36 @@
-"""One run at a time per DuckDB file, with a lock that dies with its process."""
+"""One run at a time per warehouse, with locks that die with their process."""
 
 import fcntl
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
-
-from pipelines.paths import pipelines_dir_for
+from pipelines.warehouse import POSTGRES, Warehouse, as_warehouse
 
 
 class RunInProgress(Exception):
-    """Another process is loading or transforming the same DuckDB file."""
-
-
-class DatabaseInUse(RunInProgress):
-    """Another process (a notebook, a BI tool) holds the DuckDB file open."""
-
-
-# DuckDB lets one process write a file, and no other process open it meanwhile, not even to
-# read. An analyst's notebook left open at night would fail the run at its first write, so
-# the run waits a while for the file instead.
-DATABASE_WAIT_SECONDS = 60.0
-
-
-def wait_until_writable(duckdb_path: Path, timeout: float = DATABASE_WAIT_SECONDS) -> None:
-    """Returns once this process can open `duckdb_path` for writing.
-
-    Raises:
-        DatabaseInUse: another process still held the file after `timeout` seconds.
-    """
-    if not duckdb_path.exists():
-        # Nobody can hold a file that does not exist, and connecting would create it: the
-        # demo refuses to start over a database it did not make, even an empty one.
-        return
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            duckdb.connect(str(duckdb_path)).close()
-            return
-        except duckdb.IOException as error:
-            if "lock" not in str(error).lower():
-                # Not a lock (not a DuckDB file at all, say): the command reports it.
-                return
-            if time.monotonic() >= deadline:
-                raise DatabaseInUse(
-                    f"{duckdb_path} is open in another process (a notebook or a BI tool?); "
-                    f"waited {timeout:.0f} s for it"
-                ) from None
-            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+    """Another process is loading or transforming the same warehouse, or holds it in a way
+    that a run must not write over; the run touched nothing and the next one will do it."""
 
 
 @contextmanager
-def exclusive_run(
-    duckdb_path: Path, wait_for_database: float = DATABASE_WAIT_SECONDS
-) -> Iterator[None]:
-    """Holds the run lock of `duckdb_path` for the duration of the block.
+def exclusive_run(target: Warehouse | Path) -> Iterator[None]:
+    """Holds the run lock of a warehouse for the duration of the block.
 
-    An advisory `flock` is released by the kernel when its process ends, however it ends, so
-    a run killed with SIGKILL leaves no stale lock behind: the file may remain, the lock
-    does not.
+    The lock is an advisory `flock` on a file in the warehouse's working folder, which the
+    kernel releases when its process ends, however it ends: a run killed with SIGKILL leaves
+    no stale lock behind. On PostgreSQL, where runs on two machines can meet, the database's
+    advisory lock is held too (pipelines/warehouse/postgres.py).
+
+    It does not wait for a DuckDB file's readers: a run writes a copy of the file, which
+    pipelines/runs/publish.py puts in its place at the end.
 
     Raises:
         RunInProgress: another process holds the lock; nothing was touched.
-        DatabaseInUse: another process kept the DuckDB file open for `wait_for_database`.
     """
-    lock_path = pipelines_dir_for(duckdb_path) / "run.lock"
+    warehouse = as_warehouse(target)
+    lock_path = warehouse.working_dir / "run.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a+") as handle:
         try:
@@ -82,5 +45,21 @@ def exclusive_run(
         handle.truncate()
         handle.write(f"{os.getpid()}\n")
         handle.flush()
-        wait_until_writable(duckdb_path, wait_for_database)
+        if warehouse.kind == POSTGRES:
+            with _postgres_run_lock(warehouse):
+                yield
+            return
+        yield
+
+
+@contextmanager
+def _postgres_run_lock(warehouse: Warehouse) -> Iterator[None]:
+    from pipelines.warehouse.postgres import lock_holder, run_lock
+
+    with run_lock(warehouse.credentials) as acquired:
+        if not acquired:
+            raise RunInProgress(
+                f"another run is in progress on {warehouse.display_name} "
+                f"({lock_holder(warehouse.credentials)})"
+            )
         yield

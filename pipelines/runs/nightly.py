@@ -11,6 +11,7 @@ from pipelines.settings import EXIT_FAILED, EXIT_LOADED_WITH_REJECTS, EXIT_OK, S
 if TYPE_CHECKING:
     # Only named here: importing it imports dlt, which `transform` alone does not need.
     from pipelines.runs.results import SourceLoad
+    from pipelines.warehouse import Warehouse
 
 
 def report_loads(loads: Sequence["SourceLoad"], verbose: bool) -> int:
@@ -53,12 +54,12 @@ def report_loads(loads: Sequence["SourceLoad"], verbose: bool) -> int:
     return EXIT_LOADED_WITH_REJECTS if any(r.stats.rejected for r in loads) else EXIT_OK
 
 
-def report_transform(duckdb_path: Path, as_of: datetime | None = None) -> int:
+def report_transform(target: "Warehouse | Path", as_of: datetime | None = None) -> int:
     """Runs the transform, reports it, and returns its exit code."""
     # Imported here: dbt takes a second to import, and `load` alone does not need it.
     from pipelines.runs.transform import transform
 
-    result = transform(duckdb_path, as_of=as_of)
+    result = transform(target, as_of=as_of)
     logs.emit(
         "transform_finished" if result.ok else "transform_failed",
         result.summary_line(),
@@ -74,7 +75,7 @@ def report_transform(duckdb_path: Path, as_of: datetime | None = None) -> int:
 
 
 def run_nightly(
-    duckdb_path: Path,
+    target: "Warehouse | Path",
     verbose: bool,
     source_args: dict[str, dict] | None = None,
     as_of: datetime | None = None,
@@ -85,8 +86,8 @@ def run_nightly(
     # would pay for nothing.
     from pipelines.runs.load import load_sources
 
-    load_exit = report_loads(load_sources(duckdb_path, SOURCE_NAMES, source_args), verbose)
-    transform_exit = report_transform(duckdb_path, as_of)
+    load_exit = report_loads(load_sources(target, SOURCE_NAMES, source_args), verbose)
+    transform_exit = report_transform(target, as_of)
     if EXIT_FAILED in (load_exit, transform_exit):
         return EXIT_FAILED
     return max(load_exit, transform_exit)

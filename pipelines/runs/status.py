@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from pipelines.settings import (
     CONTACTS_TABLE,
     CURSOR_FIELD,
@@ -23,6 +21,14 @@ from pipelines.settings import (
     pipeline_name,
     raw_dataset,
     raw_table,
+)
+from pipelines.warehouse import (
+    DUCKDB,
+    Warehouse,
+    WarehouseUnavailable,
+    as_warehouse,
+    existing_tables,
+    query,
 )
 
 TABLES = (
@@ -159,70 +165,84 @@ class Status:
 
 
 def read_status(
-    duckdb_path: Path, max_age_hours: float | None = None, now: datetime | None = None
+    target: Warehouse | Path, max_age_hours: float | None = None, now: datetime | None = None
 ) -> Status:
-    """Reads the status of a DuckDB file through a read-only connection.
+    """Reads the status of a warehouse through a connection that only reads.
 
     Raises:
-        DatabaseUnavailable: the file does not exist, or a run holds it.
+        DatabaseUnavailable: the DuckDB file does not exist or a process writes it, or the
+            PostgreSQL server cannot be reached.
     """
-    if not duckdb_path.exists():
-        raise DatabaseUnavailable(
-            f"no database at {duckdb_path}: nothing has been loaded yet", EXIT_FAILED
-        )
-    try:
-        connection = duckdb.connect(str(duckdb_path), read_only=True)
-    except duckdb.IOException as error:
-        if "lock" not in str(error).lower():
-            raise
-        holder = _LOCK_HOLDER.search(str(error))
-        pid = f" (pid {holder.group(1)})" if holder else ""
-        raise DatabaseUnavailable(
-            f"a run holds {duckdb_path}{pid}; try again when it has finished", EXIT_RUN_IN_PROGRESS
-        ) from None
+    warehouse = as_warehouse(target)
+    connection = _connect(warehouse)
     status = Status(
-        database=str(duckdb_path),
+        database=warehouse.display_name,
         checked_at=now or datetime.now(UTC),
         max_age_hours=max_age_hours,
     )
-    with connection:
-        existing = {
-            f"{schema}.{name}"
-            for schema, name in connection.execute(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
-        }
+    try:
+        existing = existing_tables(connection)
         status.tables = {
             table: (
-                connection.execute(f"select count(*) from {table}").fetchone()[0]
-                if table in existing
-                else None
+                _one(connection, f"select count(*) from {table}")[0] if table in existing else None
             )
             for table in TABLES
         }
         for source in SOURCE_NAMES:
             status.sources.append(_source_status(connection, existing, source, status))
+    finally:
+        connection.close()
     _check(status)
     return status
 
 
+def _connect(warehouse: Warehouse) -> Any:
+    if warehouse.kind == DUCKDB and not warehouse.path.exists():
+        raise DatabaseUnavailable(
+            f"no database at {warehouse.path}: nothing has been loaded yet", EXIT_FAILED
+        )
+    try:
+        return warehouse.connect()
+    except WarehouseUnavailable as unreachable:
+        raise DatabaseUnavailable(str(unreachable), EXIT_FAILED) from None
+    except Exception as error:
+        # DuckDB: a process holds the file for writing (a read-only open never conflicts
+        # with another read-only one, and a run writes a copy of its own).
+        if warehouse.kind != DUCKDB or "lock" not in str(error).lower():
+            raise
+        holder = _LOCK_HOLDER.search(str(error))
+        pid = f" (pid {holder.group(1)})" if holder else ""
+        raise DatabaseUnavailable(
+            f"a process holds {warehouse.path} open for writing{pid}; try again when it has "
+            "finished",
+            EXIT_RUN_IN_PROGRESS,
+        ) from None
+
+
+def _one(connection: Any, sql: str, params: tuple | list = ()) -> tuple:
+    """The first row of a query, or None."""
+    _, rows = query(connection, sql, params)
+    return rows[0] if rows else None
+
+
 def _source_status(
-    connection: duckdb.DuckDBPyConnection, existing: set[str], source: str, status: Status
+    connection: Any, existing: set[str], source: str, status: Status
 ) -> SourceStatus:
     result = SourceStatus(source)
     if RUNS_TABLE in existing:
-        runs = connection.execute(
+        names, rows = query(
+            connection,
             f"select * from {RUNS_TABLE} where source_system = ? order by started_at desc limit 1",
             [source],
         )
-        row = runs.fetchone()
-        if row is not None:
-            result.last_run = dict(zip([c[0] for c in runs.description], row, strict=True))
-        (result.last_success_at,) = connection.execute(
+        if rows:
+            result.last_run = dict(zip(names, rows[0], strict=True))
+        (result.last_success_at,) = _one(
+            connection,
             f"select max(finished_at) from {RUNS_TABLE} "
             "where source_system = ? and status = 'succeeded'",
             [source],
-        ).fetchone()
+        )
     if result.last_success_at is not None:
         age = status.checked_at - result.last_success_at
         result.age_hours = round(age.total_seconds() / 3600, 2)
@@ -234,17 +254,16 @@ def _source_status(
             result.newest_updated_at,
             result.live_contacts,
             result.deleted_contacts,
-        ) = connection.execute(
+        ) = _one(
+            connection,
             "select max(updated_at), count(*) filter (where not is_deleted), "
             "count(*) filter (where is_deleted) from analytics.contacts where source_system = ?",
             [source],
-        ).fetchone()
+        )
     return result
 
 
-def read_cursor(
-    connection: duckdb.DuckDBPyConnection, existing: set[str], source: str
-) -> datetime | None:
+def read_cursor(connection: Any, existing: set[str], source: str) -> datetime | None:
     """The incremental cursor that the next run of `source` starts from.
 
     dlt commits its pipeline state into the destination with every load, compressed, in
@@ -258,13 +277,14 @@ def read_cursor(
     # Imported here: dlt takes a moment to import, and a status without state needs none.
     from dlt.common.versioned_state import decompress_state
 
-    row = connection.execute(
+    row = _one(
+        connection,
         f"select s.state from {dataset}._dlt_pipeline_state as s "
         f"join {dataset}._dlt_loads as l on l.load_id = s._dlt_load_id "
         "where s.pipeline_name = ? and l.status = 0 "
         "order by s._dlt_load_id desc limit 1",
         [pipeline_name(source)],
-    ).fetchone()
+    )
     if row is None:
         return None
     state = decompress_state(row[0])
@@ -294,19 +314,22 @@ def _check(status: Status) -> None:
             )
 
 
-def report_status(duckdb_path: Path, max_age_hours: float | None, as_json: bool) -> int:
-    """Prints the status of `duckdb_path` and returns the exit code.
+def report_status(target: Warehouse | Path, max_age_hours: float | None, as_json: bool) -> int:
+    """Prints the status of a warehouse and returns the exit code.
 
     Exits 0 when healthy, 1 when a source's last run failed, it never ran or its data is
-    older than `max_age_hours`, and 75 when a run holds the file.
+    older than `max_age_hours`, and 75 when a process holds the DuckDB file for writing.
     """
+    warehouse = as_warehouse(target)
     try:
-        status = read_status(duckdb_path, max_age_hours)
+        status = read_status(warehouse, max_age_hours)
     except DatabaseUnavailable as unavailable:
         print(f"status: {unavailable}", file=sys.stderr)
         if as_json:
             print(
-                json.dumps({"database": str(duckdb_path), "ok": False, "error": str(unavailable)})
+                json.dumps(
+                    {"database": warehouse.display_name, "ok": False, "error": str(unavailable)}
+                )
             )
         return unavailable.exit_code
     print(json.dumps(status.to_dict(), indent=2) if as_json else status.to_text())
