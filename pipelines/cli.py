@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipelines import logs
-from pipelines.paths import DEFAULT_DUCKDB, DEMO_DUCKDB, resolve_duckdb_path
+from pipelines.paths import DEFAULT_DUCKDB, DEMO_DUCKDB
 from pipelines.runs.lock import RunInProgress, exclusive_run
 from pipelines.settings import (
     EXIT_FAILED,
@@ -15,51 +15,79 @@ from pipelines.settings import (
     SOURCE_NAMES,
     prepare_environment,
 )
+from pipelines.warehouse import (
+    DESTINATIONS,
+    DUCKDB,
+    DuckDBFile,
+    Warehouse,
+    WarehouseUnavailable,
+    resolve_warehouse,
+)
 
 DEMO_NIGHTS = 3
 
 
-def _resolve_duckdb(args: argparse.Namespace) -> Path:
-    # The demo writes only its own database: CONTACTS_DUCKDB names the real one.
-    env_value = None if args.command == "demo" else os.environ.get("CONTACTS_DUCKDB")
-    path = resolve_duckdb_path(args.duckdb, env_value, args.default_duckdb)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # dbt's profile and the notebooks read the file from here, so all three agree on it.
-    os.environ["CONTACTS_DUCKDB"] = str(path)
-    return path
+def _resolve_warehouse(args: argparse.Namespace) -> Warehouse:
+    """The warehouse of a command, from its flags and the environment.
+
+    Raises:
+        WarehouseUnavailable: PostgreSQL was chosen without credentials.
+    """
+    if args.command == "demo":
+        # The demo writes only its own database: CONTACTS_DUCKDB and CONTACTS_DESTINATION
+        # name the real one.
+        warehouse = DuckDBFile(Path(args.duckdb or args.default_duckdb).expanduser().resolve())
+    else:
+        warehouse = resolve_warehouse(
+            args.destination, args.duckdb, os.environ.get("CONTACTS_DUCKDB"), args.default_duckdb
+        )
+    if warehouse.kind == DUCKDB and args.writes:
+        warehouse.path.parent.mkdir(parents=True, exist_ok=True)
+        # The notebooks read the file from here, as the commands they start do.
+        os.environ["CONTACTS_DUCKDB"] = str(warehouse.path)
+    return warehouse
 
 
-def cmd_load(args: argparse.Namespace, duckdb_path: Path) -> int:
+# load, transform and run write through `publishing`: on DuckDB they write a copy of the
+# file, published at the end, so that readers holding the file open never stop them.
+
+
+def cmd_load(args: argparse.Namespace, warehouse: Warehouse) -> int:
     from pipelines.runs.load import load_sources
     from pipelines.runs.nightly import report_loads
+    from pipelines.runs.publish import publishing
 
     names = [args.source] if args.source else SOURCE_NAMES
-    return report_loads(load_sources(duckdb_path, names), args.verbose)
+    with publishing(warehouse) as target:
+        return report_loads(load_sources(target, names), args.verbose)
 
 
-def cmd_transform(args: argparse.Namespace, duckdb_path: Path) -> int:
+def cmd_transform(args: argparse.Namespace, warehouse: Warehouse) -> int:
     from pipelines.runs.nightly import report_transform
+    from pipelines.runs.publish import publishing
 
-    return report_transform(duckdb_path)
+    with publishing(warehouse) as target:
+        return report_transform(target)
 
 
-def cmd_run(args: argparse.Namespace, duckdb_path: Path) -> int:
+def cmd_run(args: argparse.Namespace, warehouse: Warehouse) -> int:
     from pipelines.runs.nightly import run_nightly
+    from pipelines.runs.publish import publishing
 
-    return run_nightly(duckdb_path, args.verbose)
+    with publishing(warehouse) as target:
+        return run_nightly(target, args.verbose)
 
 
-def cmd_demo(args: argparse.Namespace, duckdb_path: Path) -> int:
+def cmd_demo(args: argparse.Namespace, warehouse: Warehouse) -> int:
     from pipelines.demo.nights import run_demo
 
-    return run_demo(duckdb_path, args.contacts, args.seed, args.nights, args.verbose)
+    return run_demo(warehouse.path, args.contacts, args.seed, args.nights, args.verbose)
 
 
-def cmd_status(args: argparse.Namespace) -> int:
+def cmd_status(args: argparse.Namespace, warehouse: Warehouse) -> int:
     from pipelines.runs.status import report_status
 
-    path = resolve_duckdb_path(args.duckdb, os.environ.get("CONTACTS_DUCKDB"), DEFAULT_DUCKDB)
-    return report_status(path, max_age_hours=args.max_age, as_json=args.json)
+    return report_status(warehouse, max_age_hours=args.max_age, as_json=args.json)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -78,6 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "-v", "--verbose", action="store_true", help="show tracebacks and dlt's logs"
     )
+    destination = argparse.ArgumentParser(add_help=False)
+    destination.add_argument(
+        "--destination",
+        choices=DESTINATIONS,
+        help="where the contacts land (default: $CONTACTS_DESTINATION, else duckdb); postgres "
+        "reads dlt's DESTINATION__POSTGRES__CREDENTIALS or [destination.postgres.credentials]",
+    )
     common.add_argument(
         "--log-format",
         choices=logs.LOG_FORMATS,
@@ -88,13 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="contacts-elt",
-        description="Load CRM contacts from LevCapital and SprintMode into DuckDB.",
+        description="Load CRM contacts from LevCapital and SprintMode into DuckDB or PostgreSQL.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def writer(name: str, handler, summary: str, default_duckdb: Path = DEFAULT_DUCKDB):
-        """A command that writes the DuckDB file: it takes the run lock."""
-        command = commands.add_parser(name, parents=[common], help=summary)
+        """A command that writes the warehouse: it takes the run lock."""
+        parents = [common] if name == "demo" else [common, destination]
+        command = commands.add_parser(name, parents=parents, help=summary)
         command.set_defaults(handler=handler, default_duckdb=default_duckdb, writes=True)
         return command
 
@@ -129,11 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser(
         "status",
+        parents=[destination],
         help="last run, cursor, rows and freshness per source; exits 1 when unhealthy",
         description="Reports the last run per source, the incremental cursor per source, the "
         "rows per table and the freshness of the data. Exits 0 when every source's last run "
         "succeeded (and its data is younger than --max-age), 1 when not, and 75 when a run "
-        "holds the database. Opens the database read-only.",
+        "holds the DuckDB file for writing. Only reads.",
     )
     status.add_argument(
         "--duckdb",
@@ -147,7 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="fail when a source's last successful load is older than this",
     )
     status.add_argument("--json", action="store_true", help="print the status as JSON")
-    status.set_defaults(handler=cmd_status, verbose=False, log_format=logs.TEXT, writes=False)
+    status.set_defaults(
+        handler=cmd_status,
+        verbose=False,
+        log_format=logs.TEXT,
+        writes=False,
+        default_duckdb=DEFAULT_DUCKDB,
+    )
     return parser
 
 
@@ -164,23 +207,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(args.log_format, args.verbose)
     if args.verbose:
         os.environ.setdefault("RUNTIME__LOG_LEVEL", "INFO")
-    if not args.writes:
+    if args.command == "simulate":
         return args.handler(args)
+    try:
+        warehouse = _resolve_warehouse(args)
+    except WarehouseUnavailable as unavailable:
+        logs.emit("command_failed", f"{args.command}: {unavailable}", level="error")
+        return EXIT_FAILED
+    if not args.writes:
+        return args.handler(args, warehouse)
 
-    duckdb_path = _resolve_duckdb(args)
     logs.emit(
         "command_started",
-        f"{args.command}: started on {duckdb_path}",
+        f"{args.command}: started on {warehouse.display_name}",
         command=args.command,
-        database=str(duckdb_path),
+        database=warehouse.display_name,
         json_only=True,
     )
     try:
-        with exclusive_run(duckdb_path):
-            exit_code = args.handler(args, duckdb_path)
+        with exclusive_run(warehouse):
+            exit_code = args.handler(args, warehouse)
     except RunInProgress as busy:
         logs.emit("run_skipped", f"{args.command}: {busy}", level="warning")
         exit_code = EXIT_RUN_IN_PROGRESS
+    except WarehouseUnavailable as unavailable:
+        logs.emit("command_failed", f"{args.command}: {unavailable}", level="error")
+        exit_code = EXIT_FAILED
     except Exception as crash:
         if not logs.is_json():
             raise

@@ -9,10 +9,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipelines.paths import dbt_target_dir_for, pipelines_dir_for
 from pipelines.runs.load import load_sources, pipeline_for
+from pipelines.runs.publish import working_copy_path
 
 SOURCES = ("levcapital", "sprintmode")
 LIST_PATHS = {"levcapital": "/api/external/v2/contacts", "sprintmode": "/api/contacts"}
@@ -165,10 +167,14 @@ def test_a_run_killed_at_any_moment_loses_nothing(
     elif moment in ("normalize", "load"):
         assert any(pending), "the kill came after the packages were loaded"
     else:
-        # Killed in dbt: the load had finished, and raw already holds the changes.
+        # Killed in dbt: the load had finished in the run's working copy, which holds the
+        # changes; the published file stays as it was until a run publishes.
         assert pending == [False, False]
-        for name in SOURCES:
-            raw_contacts(name).assert_matches(sims[name], name)
+        with duckdb.connect(str(working_copy_path(duckdb_path)), read_only=True) as working:
+            for name in SOURCES:
+                changed = f"select count(*) from raw_{name}.contacts where title = 'Title Before'"
+                assert query(changed) == [(0,)]
+                assert working.execute(changed).fetchall() == [(2,)]
     for sim in sims.values():
         sim.latency = 0.0
     change_both_apis(sims, "After")

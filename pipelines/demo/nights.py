@@ -31,7 +31,9 @@ from pipelines.demo.simulators.data.people import PERSONAL_DOMAINS, email_addres
 from pipelines.demo.simulators.levcapital import CONTACT_TYPES as LEVCAPITAL_CONTACT_TYPES
 from pipelines.paths import DEMO_DUCKDB, dbt_target_dir_for, pipelines_dir_for
 from pipelines.runs.nightly import run_nightly
+from pipelines.runs.publish import working_copy
 from pipelines.settings import EXIT_FAILED, EXIT_OK, RAW_CONTACTS_TABLES
+from pipelines.warehouse import DuckDBFile
 
 DEMO_LEVCAPITAL_KEY = "demo-levcapital-key"
 DEMO_SPRINTMODE_KEY = "demo-sprintmode-key"
@@ -405,6 +407,9 @@ def serve_simulators(port: int, n_contacts: int, seed: int) -> int:
 def run_demo(duckdb_path: Path, n_contacts: int, seed: int, nights: int, verbose: bool) -> int:
     """`contacts-elt demo`: a fresh database, then `nights` nightly runs against simulators.
 
+    The nights write a working copy, published once at the end as a nightly run's is, so a
+    notebook that has the previous demo's database open keeps reading it meanwhile.
+
     Returns:
         The exit code: that of the first night that did not succeed, else 0.
     """
@@ -413,7 +418,11 @@ def run_demo(duckdb_path: Path, n_contacts: int, seed: int, nights: int, verbose
     except DemoRefused as refused:
         logs.emit("demo_refused", f"demo: {refused}", level="error")
         return EXIT_FAILED
-    with running_simulators(n_contacts=n_contacts, seed=seed) as apis:
+    with (
+        running_simulators(n_contacts=n_contacts, seed=seed) as apis,
+        working_copy(duckdb_path) as working,
+    ):
+        target = DuckDBFile(duckdb_path, write_path=working)
         for night in demo_nights(apis, nights, seed=seed):
             logs.emit(
                 "demo_night",
@@ -423,11 +432,11 @@ def run_demo(duckdb_path: Path, n_contacts: int, seed: int, nights: int, verbose
                 as_of=night.as_of.isoformat(),
                 changes=[vars(changes) for changes in night.changes],
             )
-            exit_code = run_nightly(duckdb_path, verbose, apis.source_args, night.as_of)
+            exit_code = run_nightly(target, verbose, apis.source_args, night.as_of)
             if exit_code != EXIT_OK:
                 return exit_code
-            record_night(duckdb_path, night)
-            record_people(duckdb_path, apis)
+            record_night(target.file, night)
+            record_people(target.file, apis)
     counts = demo_table_counts(duckdb_path)
     if logs.is_json():
         logs.emit("demo_finished", f"demo: {duckdb_path}", database=str(duckdb_path), rows=counts)
