@@ -1,16 +1,24 @@
-"""Transform: `dbt build` of the project in sql/ against the DuckDB file that dlt loaded."""
+"""Transform: `dbt build` of the project in sql/ against the warehouse that dlt loaded."""
 
+import json
 import os
 import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-import duckdb
-
-from pipelines.paths import DBT_PROJECT_DIR, dbt_target_dir_for
+from pipelines.paths import DBT_PROJECT_DIR
 from pipelines.settings import RAW_CONTACTS_TABLES, prepare_environment
+from pipelines.warehouse import (
+    DUCKDB,
+    POSTGRES,
+    Warehouse,
+    as_warehouse,
+    existing_tables,
+    reading,
+)
 
 # dbt colours its messages; the failures we report are plain text.
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -50,9 +58,20 @@ class TransformResult:
         return "\n".join(lines)
 
 
-def dbt_args(duckdb_path: Path, command: str = "build", *extra: str) -> list[str]:
-    """The dbt command line for one DuckDB file: the project, its profile, its target folder
-    beside the file, and its log in sql/logs."""
+POSTGRES_PHASES = (
+    ("postgres_before_phones", "normalize_phones"),
+    ("postgres_evidence", "link_people"),
+    ("postgres_after_identity", None),
+)
+"""dbt-postgres runs no Python models, so on PostgreSQL the build is three selectors of
+sql/selectors.yml, with the identity steps that the Python models are on DuckDB between
+them: functions of pipelines/identity/postgres.py, named here."""
+
+
+def dbt_args(target: Warehouse | Path, command: str = "build", *extra: str) -> list[str]:
+    """The dbt command line for one warehouse: the project, its profile's target, its
+    target folder in the warehouse's working folder, and its log in sql/logs."""
+    warehouse = as_warehouse(target)
     return [
         command,
         *extra,
@@ -60,8 +79,10 @@ def dbt_args(duckdb_path: Path, command: str = "build", *extra: str) -> list[str
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
+        "--target",
+        warehouse.kind,
         "--target-path",
-        str(dbt_target_dir_for(duckdb_path)),
+        str(warehouse.working_dir / "dbt-target"),
         "--log-path",
         str(DBT_PROJECT_DIR / "logs"),
         # The run's summary line says what failed; dbt's full log is in sql/logs/dbt.log.
@@ -70,7 +91,7 @@ def dbt_args(duckdb_path: Path, command: str = "build", *extra: str) -> list[str
     ]
 
 
-def transform(duckdb_path: Path, as_of: datetime | None = None) -> TransformResult:
+def transform(target: Warehouse | Path, as_of: datetime | None = None) -> TransformResult:
     """Runs `dbt build` in-process: models, snapshot and data tests, never unit tests.
 
     A failing test does not raise: the result is not ok and names it. What dbt built before
@@ -86,72 +107,103 @@ def transform(duckdb_path: Path, as_of: datetime | None = None) -> TransformResu
     sent so far, and one failing would skip every model downstream of it.
 
     Args:
-        duckdb_path: the DuckDB file that dlt loaded; made absolute for dbt's profile.
+        target: the warehouse that dlt loaded, or a DuckDB file's path.
         as_of: the time the history records for this run (CONTACTS_AS_OF), instead of the
             clock's; the demo uses it to simulate several nights in a row.
     """
-    # Imported here: dbt takes a second to import, and `load` alone does not need it.
-    from dbt.cli.main import dbtRunner
-
-    # The profile reads the file from CONTACTS_DUCKDB; dbt reads its tracking switches from
-    # the environment too.
-    os.environ["CONTACTS_DUCKDB"] = str(Path(duckdb_path).resolve())
+    warehouse = as_warehouse(target)
+    # The profile reads the warehouse from these; dbt reads its tracking switches from the
+    # environment too.
+    os.environ.update(warehouse.dbt_environment())
     prepare_environment()
 
     started = time.perf_counter()
-    missing = missing_raw_tables(duckdb_path)
-    notes = [f"{table} has never been loaded: its contacts are empty" for table in missing]
+    missing = missing_raw_tables(warehouse)
+    result = TransformResult(ok=True, seconds=0.0)
+    result.notes = [f"{table} has never been loaded: its contacts are empty" for table in missing]
     # Read by the snapshot's clock (sql/macros/snapshot_get_time.sql); never left over from
     # an earlier transform in this process.
     if as_of is not None:
         os.environ["CONTACTS_AS_OF"] = as_of.isoformat()
     else:
         os.environ.pop("CONTACTS_AS_OF", None)
-    try:
-        outcome = dbtRunner().invoke(
-            dbt_args(duckdb_path, "build", "--exclude-resource-type", "unit_test")
-        )
-    finally:
-        release_database()
-    seconds = time.perf_counter() - started
+    if warehouse.kind == POSTGRES:
+        _build_in_phases(warehouse, result)
+    else:
+        try:
+            _collect(result, _dbt(warehouse))
+        finally:
+            release_database()
+    result.seconds = time.perf_counter() - started
+    return result
 
-    failures: list[str] = []
-    skipped: list[str] = []
-    built: list[str] = []
+
+def _dbt(warehouse: Warehouse, *selection: str) -> Any:
+    # Imported here: dbt takes a second to import, and `load` alone does not need it.
+    from dbt.cli.main import dbtRunner
+
+    return dbtRunner().invoke(
+        dbt_args(warehouse, "build", *selection, "--exclude-resource-type", "unit_test")
+    )
+
+
+def _build_in_phases(warehouse: Warehouse, result: TransformResult) -> None:
+    """PostgreSQL's build: each selector in turn, then its identity step; a phase that
+    fails skips the ones after it, which depend on it, as dbt would skip them."""
+    from pipelines.identity import postgres as identity_steps
+    from pipelines.warehouse.postgres import connect
+
+    for number, (selector, step) in enumerate(POSTGRES_PHASES):
+        _collect(result, _dbt(warehouse, "--selector", selector))
+        if result.ok and step is not None:
+            connection = connect(warehouse.credentials, autocommit=False)
+            try:
+                getattr(identity_steps, step)(connection, _model_configs(warehouse))
+            except Exception as error:
+                result.ok = False
+                result.failures.append(f"{step} (identity step): {_first_line(str(error))}")
+            finally:
+                connection.close()
+        if not result.ok:
+            later = [name for name, _ in POSTGRES_PHASES[number + 1 :]]
+            result.skipped += [f"{name} (selector)" for name in later]
+            return
+
+
+def _model_configs(warehouse: Warehouse) -> dict[str, dict[str, Any]]:
+    """Each model's config as dbt rendered it (vars resolved), from the manifest that the
+    phase before wrote: the identity steps read the same settings as the Python models."""
+    manifest_path = warehouse.working_dir / "dbt-target" / "manifest.json"
+    nodes = json.loads(manifest_path.read_text())["nodes"].values()
+    return {node["name"]: node["config"] for node in nodes if node["resource_type"] == "model"}
+
+
+def _collect(result: TransformResult, outcome: Any) -> None:
+    """Adds what one dbt invocation did to `result`."""
+    failures_before = len(result.failures)
     for node_result in getattr(outcome.result, "results", None) or []:
         status = str(node_result.status).lower()
         name = f"{node_result.node.name} ({node_result.node.resource_type})"
         if status != "skipped":
-            built.append(name)
+            result.built.append(name)
         if status in _FAILED_STATUSES:
-            failures.append(f"{name}: {_first_line(node_result.message) or status}")
+            result.failures.append(f"{name}: {_node_error(node_result.message) or status}")
         elif status == "skipped":
-            skipped.append(name)
+            result.skipped.append(name)
     if outcome.exception is not None:
-        failures.append(f"dbt: {_first_line(str(outcome.exception))}")
-    if not outcome.success and not failures:
-        failures.append("dbt: build failed without naming a node; see sql/logs/dbt.log")
-    return TransformResult(
-        ok=outcome.success and not failures,
-        seconds=seconds,
-        failures=failures,
-        skipped=skipped,
-        notes=notes,
-        built=built,
-    )
+        result.failures.append(f"dbt: {_first_line(str(outcome.exception))}")
+    if not outcome.success and len(result.failures) == failures_before:
+        result.failures.append("dbt: build failed without naming a node; see sql/logs/dbt.log")
+    result.ok = result.ok and outcome.success and not result.failures
 
 
-def missing_raw_tables(duckdb_path: Path) -> list[str]:
+def missing_raw_tables(target: Warehouse | Path) -> list[str]:
     """The raw contacts tables that do not exist yet, because their source never loaded."""
-    if not Path(duckdb_path).exists():
+    warehouse = as_warehouse(target)
+    if warehouse.kind == DUCKDB and not warehouse.file.exists():
         return list(RAW_CONTACTS_TABLES)
-    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        existing = {
-            f"{schema}.{name}"
-            for schema, name in connection.execute(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
-        }
+    with reading(warehouse) as connection:
+        existing = existing_tables(connection)
     return [table for table in RAW_CONTACTS_TABLES if table not in existing]
 
 
@@ -167,6 +219,17 @@ def release_database() -> None:
     DuckDBConnectionManager.close_all_connections()
     if environment is not None:
         environment.close()
+
+
+def _node_error(message: str | None) -> str:
+    """A node's failure in one line. dbt heads a database's error with the node's name and
+    path ("Database Error in model stg_x (models/stg_x.sql)") and puts the cause on the next
+    line, so the cause is what we keep: "Database Error: column "x" does not exist"."""
+    text = _ANSI_ESCAPE.sub("", message or "")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and " in " in lines[0] and lines[0].endswith(")"):
+        return f"{lines[0].split(' in ')[0]}: {lines[1]}"
+    return lines[0] if lines else ""
 
 
 def _first_line(message: str | None) -> str:

@@ -17,7 +17,7 @@
 
 {% macro email_domain(email) -%}
     {#- The part after the last `@` of an already normalized email; null without an `@`. -#}
-    nullif(regexp_extract({{ email }}, '@([^@]*)$', 1), '')
+    nullif({{ regexp_first_group(email, "'@([^@]*)$'") }}, '')
 {%- endmacro %}
 
 
@@ -40,15 +40,14 @@
         `https://www.linkedin.com/in/<handle>`, whatever the scheme, host prefix (www., a
         country), trailing slash, sub-page, query string or fragment; the handle is lowercased
         (LinkedIn handles are case-insensitive). Anything that is not a linkedin.com/in/
-        profile URL becomes null.
+        profile URL becomes null. The pattern is a Jinja string, so its backslashes are doubled.
     -#}
     'https://www.linkedin.com/in/' || nullif(
-        lower(regexp_extract(
-            {{ clean_string(column) }},
-            '^(?:https?://)?(?:[a-z0-9-]+\.)*linkedin\.com/in/([^/?#\s]+)(?:[/?#].*)?$',
-            1,
-            'i'
-        )),
+        lower({{ regexp_first_group(
+            clean_string(column),
+            "'^(?:https?://)?(?:[a-z0-9-]+\\.)*linkedin\\.com/in/([^/?#\\s]+)(?:[/?#].*)?$'",
+            "'i'"
+        ) }}),
         ''
     )
 {%- endmacro %}
@@ -59,6 +58,10 @@
         A comma-separated string as a list: each tag trimmed, empty tags dropped, in the
         source's order; never null, an empty list when there are none.
     -#}
+    {{ return(adapter.dispatch('split_tags')(column)) }}
+{%- endmacro %}
+
+{% macro duckdb__split_tags(column) -%}
     cast(
         list_filter(
             list_transform(
@@ -66,6 +69,21 @@
                 lambda tag: trim(tag)
             ),
             lambda tag: tag != ''
+        ) as varchar[]
+    )
+{%- endmacro %}
+
+{% macro postgres__split_tags(column) -%}
+    {#- trim() trims spaces only, as DuckDB's does. -#}
+    cast(
+        array_remove(
+            array(
+                select trim(tag)
+                from unnest(string_to_array(coalesce(cast({{ column }} as varchar), ''), ','))
+                    with ordinality as tags (tag, position)
+                order by position
+            ),
+            ''
         ) as varchar[]
     )
 {%- endmacro %}
@@ -79,11 +97,15 @@
         take the same path; a timestamptz renders with its offset, so nothing is lost.
         A string that is not a timestamp is an error, or null when `strict` is false.
     -#}
-    {{ "cast" if strict else "try_cast" }}({{ clean_string(column) }} as timestamptz)
+    {%- if strict -%}
+        cast({{ clean_string(column) }} as timestamptz)
+    {%- else -%}
+        {{ try_cast_as(clean_string(column), 'timestamptz') }}
+    {%- endif -%}
 {%- endmacro %}
 
 
 {% macro epoch_to_timestamp(column) -%}
     {#- dlt's `_dlt_load_id` is epoch seconds as a string, such as '1795334811.5139601'. -#}
-    to_timestamp(cast({{ column }} as double))
+    to_timestamp(cast({{ column }} as double precision))
 {%- endmacro %}

@@ -10,7 +10,7 @@
         people write them in an email address.
     -#}
     replace(replace(
-        translate(lower(strip_accents({{ column }})), 'øłđıðþ', 'oldidt'),
+        translate(lower({{ without_accents(column) }}), 'øłđıðþ', 'oldidt'),
         'ß', 'ss'), 'æ', 'ae')
 {%- endmacro %}
 
@@ -21,13 +21,13 @@
         'Jean-Luc', ' jean luc' and 'JEAN LUC' are one name; null when no letter is left.
         Letters of every script count, so '李' stays '李'.
     -#}
-    nullif(regexp_replace({{ folded(column) }}, '[^\p{L}]+', '', 'g'), '')
+    nullif(regexp_replace({{ folded(column) }}, '[^{{ letters() }}]+', '', 'g'), '')
 {%- endmacro %}
 
 
 {% macro text_for_matching(column) -%}
     {#- Folded, with each run of anything but letters and digits one space. -#}
-    nullif(trim(regexp_replace({{ folded(column) }}, '[^\p{L}\p{N}]+', ' ', 'g')), '')
+    nullif(trim(regexp_replace({{ folded(column) }}, '[^{{ letters() }}{{ digits() }}]+', ' ', 'g')), '')
 {%- endmacro %}
 
 
@@ -52,15 +52,13 @@
         every run picks the same; `first_by`, an ascending sort expression, comes before all
         of those. `surviving_source` with the same arguments names the contact.
     -#}
-    first(
-        {{ value or column }} order by {{ survivor_order(first_by) }}
-    ) filter (where {{ column }} is not null)
+    {{ first_in_order(value or column, survivor_order(first_by), column ~ ' is not null') }}
 {%- endmacro %}
 
 
 {% macro surviving_source(column, first_by=none) -%}
     {#- The contact_key of the contact that `surviving(column, first_by=...)` chose. -#}
-    first(contact_key order by {{ survivor_order(first_by) }}) filter (where {{ column }} is not null)
+    {{ first_in_order('contact_key', survivor_order(first_by), column ~ ' is not null') }}
 {%- endmacro %}
 
 
@@ -74,8 +72,14 @@
     {#-
         In person_links: the comparisons of a pair that pass `keep` (a condition on `item`,
         which has a weight and a text), as 'email exact +12.1, last_name exact +8.3' sorted
-        by weight in `order` ('DESC' or 'ASC'); null when none passes.
+        by weight in `order` ('DESC' or 'ASC'), then by text in the same order; null when
+        none passes.
     -#}
+    {{ return(adapter.dispatch('evidence_text')(comparisons, keep, order)) }}
+{%- endmacro %}
+
+{% macro duckdb__evidence_text(comparisons, keep, order) -%}
+    {#- list_sort orders the structs by weight, then text. -#}
     nullif(array_to_string(
         list_transform(
             list_sort(
@@ -91,4 +95,23 @@
         ),
         ', '
     ), '')
+{%- endmacro %}
+
+{% macro postgres__evidence_text(comparisons, keep, order) -%}
+    {#- to_char's 'S' is the sign, always written as printf's '%+.1f' writes it, and 'FM' drops
+        the padding. -#}
+    (
+        select string_agg(
+            item.text || ' ' || to_char(item.weight, 'FMS999999990.0'),
+            ', '
+            order by item.weight {{ order }}, item.text {{ order }}
+        )
+        from (values
+            {%- for name in comparisons %}
+            ({{ name }}_weight, '{{ name }} ' || {{ name }}_level)
+            {{- ',' if not loop.last }}
+            {%- endfor %}
+        ) as item (weight, text)
+        where {{ keep }}
+    )
 {%- endmacro %}

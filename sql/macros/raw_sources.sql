@@ -43,7 +43,8 @@
             -- {{ relation }} does not exist yet: no rows.
             where false
             {%- endif %}
-        )
+        {#- PostgreSQL wants an alias for a subquery in FROM. #}
+        ) as raw_{{ table_name }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -92,7 +93,7 @@
     -#}
     {%- set parts = [] -%}
     {%- if column in raw_columns -%}
-        {%- if raw_columns[column] | lower == data_type | lower -%}
+        {%- if same_type(raw_columns[column], data_type) -%}
             {%- do parts.append(column) -%}
         {%- else -%}
             {#- The table was created by a load that saw the field with another type. -#}
@@ -114,9 +115,37 @@
 
 {% macro try_cast_to(column, data_type) -%}
     {#- `column` as `data_type`, or null when it does not convert; timestamps read as staging does. -#}
-    {%- if data_type | lower in ("timestamptz", "timestamp with time zone") -%}
+    {%- if same_type(data_type, "timestamptz") -%}
         {{ to_utc_timestamp(column, strict=false) }}
     {%- else -%}
-        try_cast({{ column }} as {{ data_type }})
+        {{ try_cast_as(column, data_type) }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro same_type(one, other) -%}
+    {#-
+        Whether two type names name one type, as far as staging cares. The YAML declares
+        DuckDB's names; PostgreSQL's information_schema reports `character varying` or `text`
+        for varchar, `timestamp with time zone` for timestamptz, and dlt makes its json
+        columns `jsonb` there.
+    -#}
+    {{ return(canonical_type(one) == canonical_type(other)) }}
+{%- endmacro %}
+
+
+{% macro canonical_type(data_type) -%}
+    {%- set aliases = {
+        "character varying": "varchar",
+        "text": "varchar",
+        "string": "varchar",
+        "timestamp with time zone": "timestamptz",
+        "jsonb": "json",
+        "int8": "bigint",
+        "bool": "boolean",
+        "float8": "double precision",
+        "double": "double precision",
+    } -%}
+    {%- set name = data_type | lower | trim -%}
+    {{ return(aliases.get(name, name)) }}
 {%- endmacro %}

@@ -45,7 +45,7 @@ levcapital_aligned as (
         cast(null as boolean) as has_portal_access,
 
         -- lists
-        cast([] as varchar[]) as tags,
+        {{ empty_list() }} as tags,
 
         -- timestamps
         created_at,

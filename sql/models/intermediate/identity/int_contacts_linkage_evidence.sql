@@ -41,7 +41,8 @@ standardized as (
                 {%- endfor -%}
             ) then contacts.email_domain
         end as work_domain,
-        nullif(regexp_extract(contacts.linkedin_url, '/in/([^/]+)$', 1), '') as linkedin_handle,
+        nullif({{ regexp_first_group('contacts.linkedin_url', "'/in/([^/]+)$'") }}, '')
+            as linkedin_handle,
         phones.phone_e164,
         -- Without its legal form, so that 'Acme Holdings, Inc.' is 'acme holdings'.
         nullif(
@@ -105,14 +106,14 @@ addresses as (
         -- three letters or more, and its letters run together ('hollyfeast'), meet the
         -- other contact's names in the identity model. A handle's part with a digit is
         -- LinkedIn's suffix ('-e44e2ae'), not a name.
-        list_filter(
-            string_split_regex(email_username, '[^\p{L}]+'),
-            lambda word: length(word) >= 3
-        ) as email_words,
-        list_filter(
-            string_split_regex(lower(linkedin_handle), '[-_.]+'),
-            lambda word: length(word) >= 3 and not regexp_matches(word, '[^\p{L}]')
-        ) as linkedin_words
+        {{ split_keeping(
+            'email_username', "'[^" ~ letters() ~ "]+'", 'length(word) >= 3'
+        ) }} as email_words,
+        {{ split_keeping(
+            'lower(linkedin_handle)',
+            "'[-_.]+'",
+            "length(word) >= 3 and not " ~ regexp_contains('word', "'[^" ~ letters() ~ "]'")
+        ) }} as linkedin_words
 
     from employers
 
@@ -122,17 +123,18 @@ address_words as (
 
     select
         *,
-        list_concat(email_words, linkedin_words) as address_words,
+        -- array_cat is DuckDB's list_concat too; either list may be null.
+        array_cat(email_words, linkedin_words) as address_words,
         '|' || concat_ws(
             '|',
-            regexp_replace(email_username, '[^\p{L}]+', '', 'g'),
+            regexp_replace(email_username, '[^{{ letters() }}]+', '', 'g'),
             nullif(array_to_string(linkedin_words, ''), '')
         ) || '|' as address_letters,
         -- An address of two words spells a first and a last name ('farndell.annabel'):
         -- the email's, else the LinkedIn handle's.
         case
-            when len(email_words) = 2 then email_words
-            when len(linkedin_words) = 2 then linkedin_words
+            when {{ list_length('email_words') }} = 2 then email_words
+            when {{ list_length('linkedin_words') }} = 2 then linkedin_words
         end as address_name_words
 
     from addresses

@@ -43,7 +43,8 @@ cleaned as (
         cast(enrichment_data as json) as enrichment_data,
 
         -- booleans
-        cast(portal_access as boolean) as has_portal_access,
+        -- Not cast(... as boolean), which PostgreSQL has for integer but not for bigint.
+        portal_access != 0 as has_portal_access,
 
         -- timestamps
         {{ to_utc_timestamp('created_at') }} as created_at,
