@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 from pipelines.demo.simulators import LevCapitalSimulator, SprintModeSimulator
 from pipelines.runs.load import load_sources

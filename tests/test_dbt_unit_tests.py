@@ -7,6 +7,7 @@ sent so far; and they never meet a night's data.
 """
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import yaml
 
 from pipelines.paths import DBT_PROJECT_DIR
 from pipelines.runs.transform import dbt_args, release_database, transform
+from pipelines.warehouse import PostgresDatabase
+from pipelines.warehouse.postgres import resolve_credentials
 
 MINIMAL_SHAPE = "list_example_no_timestamps"
 
@@ -36,6 +39,16 @@ def minimal_database(
     return duckdb_path
 
 
+def outcomes(outcome) -> dict[str, str]:
+    """Each unit test's status, with dbt's message when it did not pass."""
+    return {
+        result.node.name: str(result.status)
+        + ("" if str(result.status) == "pass" else f": {result.message}")
+        for result in outcome.result.results
+        if result.node.resource_type == "unit_test"
+    }
+
+
 def run_dbt(duckdb_path: Path, *args: str):
     from dbt.cli.main import dbtRunner
 
@@ -54,7 +67,7 @@ def test_every_unit_test_passes_on_the_declared_schema(minimal_database: Path) -
 
     outcome = run_dbt(minimal_database, "test", "--select", "test_type:unit")
 
-    results = {result.node.name: str(result.status) for result in outcome.result.results}
+    results = outcomes(outcome)
     assert results == dict.fromkeys(declared_unit_tests(), "pass")
     assert len(results) >= 10
 
@@ -65,3 +78,24 @@ def test_the_nightly_transform_runs_no_unit_test(minimal_database: Path) -> None
     assert result.ok, result.failures
     assert not [name for name in result.built if name.endswith("(unit_test)")]
     assert "contacts (model)" in result.built
+
+
+def test_every_unit_test_and_data_test_passes_on_postgres(
+    postgres_url: str, load_fresh_simulators: Callable[..., None], monkeypatch
+) -> None:
+    from dbt.cli.main import dbtRunner
+
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_url)
+    warehouse = PostgresDatabase(resolve_credentials())
+    try:
+        load_fresh_simulators(warehouse, list_shape=MINIMAL_SHAPE, n_contacts=20, seed=3)
+        # The nightly build, data tests included; it also creates every unit test's inputs.
+        built = transform(warehouse)
+        assert built.ok, built.failures
+        assert not [name for name in built.built if name.endswith("(unit_test)")]
+
+        outcome = dbtRunner().invoke(dbt_args(warehouse, "test", "--select", "test_type:unit"))
+    finally:
+        shutil.rmtree(warehouse.working_dir, ignore_errors=True)
+
+    assert outcomes(outcome) == dict.fromkeys(declared_unit_tests(), "pass")

@@ -1,0 +1,257 @@
+"""The nightly job into a real PostgreSQL server: `contacts-elt` subprocesses against the
+simulators, with the destination chosen by configuration alone (CONTACTS_DESTINATION and
+dlt's DESTINATION__POSTGRES__CREDENTIALS), then the database compared with what the APIs list.
+"""
+
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+from test_crashes import change_both_apis
+from test_transform import readme_queries
+
+from pipelines.warehouse import PostgresDatabase
+from pipelines.warehouse.postgres import RUN_LOCK_KEY, resolve_credentials
+
+SOURCES = ("levcapital", "sprintmode")
+CONTACTS_ELT = str(Path(sys.executable).with_name("contacts-elt"))
+PASSWORD = "contacts-test-password"
+
+
+@pytest.fixture
+def pg_query(postgres_url: str) -> Callable[..., list[tuple[Any, ...]]]:
+    def run(sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        connection = psycopg2.connect(postgres_url)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+        finally:
+            connection.close()
+
+    return run
+
+
+@pytest.fixture
+def pg_env(
+    simulator_env: dict[str, str], fast_http: dict[str, str], postgres_url: str, monkeypatch
+) -> Iterator[dict[str, str]]:
+    """The environment of a nightly job on PostgreSQL; its working folder is removed after."""
+    env = simulator_env | fast_http | {"PYTHONUNBUFFERED": "1"}
+    env.pop("CONTACTS_DUCKDB", None)
+    env.update(CONTACTS_DESTINATION="postgres", DESTINATION__POSTGRES__CREDENTIALS=postgres_url)
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_url)
+    working_dir = PostgresDatabase(resolve_credentials()).working_dir
+    yield env
+    shutil.rmtree(working_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_cli(pg_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
+    started: list[subprocess.Popen] = []
+
+    def start(*args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [CONTACTS_ELT, *args],
+            env=pg_env | (extra_env or {}),
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+
+
+def finish(process: subprocess.Popen) -> tuple[int, str, str]:
+    stdout, stderr = process.communicate(timeout=300)
+    return process.returncode, stdout, stderr
+
+
+def listed_keys(sims) -> list[str]:
+    return sorted(
+        f"{name}:{contact['id']}" for name in SOURCES for contact in sims[name].store.list_all()
+    )
+
+
+def assert_analytics_match(sims, pg_query) -> None:
+    """Live contacts are what both APIs list, each once, and each has a person."""
+    live = pg_query("select contact_key from analytics.contacts where not is_deleted")
+    assert sorted(key for (key,) in live) == listed_keys(sims)
+    assert pg_query(
+        "select count(*) - count(distinct contact_key), count(*) filter (where person_key is null) "
+        "from analytics.contacts"
+    ) == [(0, 0)]
+    # Every contact's person is in people, and people hold every contact once.
+    assert pg_query(
+        "select count(*) from analytics.contacts c "
+        "left join analytics.people p on p.person_key = c.person_key where p.person_key is null"
+    ) == [(0,)]
+    assert pg_query(
+        "select sum(n_contacts) - (select count(*) from analytics.contacts) from analytics.people"
+    ) == [(0,)]
+
+
+def last_runs(pg_query) -> list[tuple]:
+    return pg_query(
+        "select source_system, status, rows_inserted, rows_updated, rows_marked_deleted "
+        "from analytics.pipeline_runs "
+        "where run_id = (select run_id from analytics.pipeline_runs order by started_at desc "
+        "limit 1) order by source_system"
+    )
+
+
+def test_the_nightly_run_on_postgres_lands_what_both_apis_list_and_a_rerun_rewrites_nothing(
+    sims, pg_cli, pg_query
+):
+    code, stdout, stderr = finish(pg_cli("run"))
+    assert code == 0, stdout + stderr
+    assert stderr == ""
+    assert re.search(r"^dbt build: ok", stdout, re.MULTILINE)
+    assert PASSWORD not in stdout + stderr
+    assert_analytics_match(sims, pg_query)
+    # The same tables as on DuckDB, in the same schemas.
+    tables = {
+        f"{schema}.{name}"
+        for schema, name in pg_query(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('raw_levcapital', 'raw_sprintmode', 'analytics')"
+        )
+    }
+    assert {
+        "raw_levcapital.contacts",
+        "raw_sprintmode.contacts",
+        "raw_levcapital.contact_deletions",
+        "raw_sprintmode.contact_deletions",
+        "analytics.contacts",
+        "analytics.people",
+        "analytics.person_links",
+        "analytics.contacts_history",
+        "analytics.pipeline_runs",
+    } <= tables
+    (history_rows,) = pg_query("select count(*) from analytics.contacts_history")[0]
+    assert history_rows == len(listed_keys(sims))
+    # The analysts' example queries run here as on DuckDB.
+    for sql in readme_queries():
+        pg_query(sql)
+
+    code, stdout, stderr = finish(pg_cli("run"))
+    assert code == 0, stdout + stderr
+    assert [line for line in stdout.splitlines() if "rows written" in line] == [
+        line for line in stdout.splitlines() if re.search(r", 0 rows written, ", line)
+    ]
+    assert last_runs(pg_query) == [
+        ("levcapital", "succeeded", 0, 0, 0),
+        ("sprintmode", "succeeded", 0, 0, 0),
+    ]
+    assert pg_query("select count(*) from analytics.contacts_history") == [(history_rows,)]
+
+    code, stdout, stderr = finish(pg_cli("status"))
+    assert code == 0, stdout + stderr
+    assert stdout.startswith("Database: postgresql://postgres@127.0.0.1:")
+    assert PASSWORD not in stdout
+    assert re.search(r"^  levcapital  succeeded ", stdout, re.MULTILINE)
+    assert re.search(r"^  analytics\.contacts +[\d,]+$", stdout, re.MULTILINE)
+    assert stdout.rstrip().endswith("Status: ok")
+
+
+def test_creates_updates_deletes_and_disconnects_reach_postgres(sims, pg_cli, pg_query):
+    assert finish(pg_cli("run"))[0] == 0
+    change_both_apis(sims, "Tonight")
+    levcapital = sims["levcapital"].store
+    disconnected = levcapital.list_all()[2]["id"]
+    levcapital.set_connected(disconnected, False)
+
+    code, stdout, stderr = finish(pg_cli("run"))
+
+    assert code == 0, stdout + stderr
+    assert_analytics_match(sims, pg_query)
+    deleted = {
+        key for (key,) in pg_query("select contact_key from analytics.contacts where is_deleted")
+    }
+    assert f"levcapital:{disconnected}" in deleted
+    assert len(deleted) == 3  # one deleted in each API, and the one disconnected
+    assert pg_query(
+        "select count(*) from analytics.contacts where title = 'Title Tonight' and not is_deleted"
+    ) == [(4,)]
+    # The history has a second version of each contact that changed, and only of those.
+    assert pg_query(
+        "select count(*) from (select contact_key from analytics.contacts_history "
+        "group by contact_key having count(*) = 2) as changed"
+    ) == [(7,)]
+
+
+def test_a_failing_source_fails_alone_on_postgres(sims, pg_cli, pg_query):
+    code, stdout, stderr = finish(pg_cli("run", extra_env={"SOURCES__SPRINTMODE__API_KEY": "bad"}))
+
+    assert code == 1
+    assert stderr.startswith("sprintmode: ")
+    assert "Traceback" not in stdout + stderr
+    assert re.search(r"^dbt build: ok", stdout, re.MULTILINE)
+    live = {key.split(":")[0] for (key,) in pg_query("select contact_key from analytics.contacts")}
+    assert live == {"levcapital"}
+
+
+def test_a_second_run_exits_75_while_another_holds_the_database(sims, pg_cli, postgres_url):
+    holder = psycopg2.connect(postgres_url)
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("select pg_advisory_lock(%s)", (RUN_LOCK_KEY,))
+        code, _, stderr = finish(pg_cli("run"))
+    finally:
+        holder.close()
+
+    assert code == 75
+    assert re.fullmatch(
+        r"run: another run is in progress on postgresql://postgres@127\.0\.0\.1:\d+/test_\w+ "
+        r"\(backend pid \d+, from 127\.0\.0\.1.*\)\n",
+        stderr,
+    ), stderr
+    assert not sims["levcapital"].requests
+
+
+def test_a_run_killed_during_its_load_converges_on_the_next(sims, pg_cli, pg_query):
+    assert finish(pg_cli("run"))[0] == 0
+    change_both_apis(sims, "Before")
+    working_dir = PostgresDatabase(resolve_credentials()).working_dir
+
+    killed = pg_cli("run")
+    deadline = time.monotonic() + 60
+    while not list(working_dir.glob("*/load/normalized/*/completed_jobs/*")):
+        assert killed.poll() is None, killed.stderr.read()
+        assert time.monotonic() < deadline, "no load within 60 s"
+        time.sleep(0.002)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=30)
+    change_both_apis(sims, "After")
+
+    code, stdout, stderr = finish(pg_cli("run"))
+
+    assert code == 0, stdout + stderr
+    assert_analytics_match(sims, pg_query)
+    # Per API, "After" retitles the 6th contact again and, the 8th being deleted and one
+    # appended, the one after the 5th from the end, which "Before" retitled: 3 each.
+    assert pg_query(
+        "select count(*) from analytics.contacts where title in ('Title Before', 'Title After') "
+        "and not is_deleted"
+    ) == [(6,)]
+    code, stdout, _ = finish(pg_cli("run"))
+    assert code == 0
+    assert last_runs(pg_query) == [
+        ("levcapital", "succeeded", 0, 0, 0),
+        ("sprintmode", "succeeded", 0, 0, 0),
+    ]
