@@ -190,3 +190,16 @@
     (array_agg({{ value }} order by {{ order_by }}) filter (where {{ where }}))[1]
 {%- endmacro %}
 
+
+
+{% macro materialized_cte() -%}
+    {#- After `name as` in a with clause: PostgreSQL computes that CTE once. Otherwise it
+        inlines a CTE that is read once into the query that reads it, and an expression that
+        later CTEs use several times is computed once per use: the linkage evidence took
+        27 s at 78k contacts that way, and DuckDB computed it in about 1 s. -#}
+    {{ return(adapter.dispatch('materialized_cte')()) }}
+{%- endmacro %}
+
+{% macro default__materialized_cte() -%}{%- endmacro %}
+
+{% macro postgres__materialized_cte() -%}materialized{%- endmacro %}

@@ -22,7 +22,7 @@ nicknames as (
 
 ),
 
-standardized as (
+standardized as {{ materialized_cte() }} (
 
     select
         -- ids
@@ -97,7 +97,7 @@ employers as (
 
 ),
 
-addresses as (
+addresses as {{ materialized_cte() }} (
 
     select
         *,
@@ -141,7 +141,7 @@ address_words as (
 
 ),
 
-address_names as (
+address_names as {{ materialized_cte() }} (
 
     select
         address_words.*,
