@@ -127,7 +127,13 @@ class PostgresDatabase:
     def dlt_destination(self) -> Any:
         import dlt
 
-        return dlt.destinations.postgres(credentials=self.credentials)
+        # No unique constraints (DuckDB gets none either). A run killed during its load can
+        # leave a job whose COPY committed but which dlt had not yet marked done; the next run
+        # repeats it, and with the constraint on `_dlt_id` the repeat failed that source
+        # night after night (CI, a kill mid-load). Without it, the repeat's rows land in the
+        # staging table that the merge deduplicates by primary key, and in dlt's append-only
+        # state table, whose latest version wins.
+        return dlt.destinations.postgres(credentials=self.credentials, create_indexes=False)
 
     def dbt_environment(self) -> dict[str, str]:
         c = self.credentials
