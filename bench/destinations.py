@@ -45,22 +45,21 @@ def database_url(server_url: str, database: str) -> str:
 
 
 def recreate_database(server_url: str) -> None:
-    connection = psycopg2.connect(server_url)
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f"drop database if exists {BENCH_DATABASE} with (force)")
-            cursor.execute(f"create database {BENCH_DATABASE}")
-    finally:
-        connection.close()
+    drop_database(server_url)
+    _on_server(server_url, f"create database {BENCH_DATABASE}")
 
 
 def drop_database(server_url: str) -> None:
+    _on_server(server_url, f"drop database if exists {BENCH_DATABASE} with (force)")
+
+
+def _on_server(server_url: str, statement: str) -> None:
+    # Outside a transaction: PostgreSQL creates and drops databases only there.
     connection = psycopg2.connect(server_url)
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
-            cursor.execute(f"drop database if exists {BENCH_DATABASE} with (force)")
+            cursor.execute(statement)
     finally:
         connection.close()
 

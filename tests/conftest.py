@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 from postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from subprocesses import contacts_elt_starter
 
 from pipelines.demo.simulators import LevCapitalSimulator, SprintModeSimulator
 from pipelines.runs.load import load_sources
@@ -155,27 +156,9 @@ def contacts_elt_cli(
 
     Output is unbuffered, so a test can read the summary lines while the run goes on.
     """
-    executable = str(Path(sys.executable).with_name("contacts-elt"))
     env = simulator_env | fast_http | {"PYTHONUNBUFFERED": "1"}
-    started: list[subprocess.Popen] = []
-
-    def start(*args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-        process = subprocess.Popen(
-            [executable, *args, "--duckdb", str(duckdb_path)],
-            env=env | (extra_env or {}),
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=30)
+    with contacts_elt_starter(env, tmp_path, ("--duckdb", str(duckdb_path))) as start:
+        yield start
 
 
 @dataclass

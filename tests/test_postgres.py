@@ -7,7 +7,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 import psycopg2
 import pytest
+from subprocesses import contacts_elt_starter
 from test_crashes import change_both_apis
 from test_transform import readme_queries
 
@@ -22,7 +22,6 @@ from pipelines.warehouse import PostgresDatabase
 from pipelines.warehouse.postgres import RUN_LOCK_KEY, resolve_credentials
 
 SOURCES = ("levcapital", "sprintmode")
-CONTACTS_ELT = str(Path(sys.executable).with_name("contacts-elt"))
 PASSWORD = "contacts-test-password"
 
 
@@ -56,25 +55,8 @@ def pg_env(
 
 @pytest.fixture
 def pg_cli(pg_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
-    started: list[subprocess.Popen] = []
-
-    def start(*args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-        process = subprocess.Popen(
-            [CONTACTS_ELT, *args],
-            env=pg_env | (extra_env or {}),
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=30)
+    with contacts_elt_starter(pg_env, tmp_path) as start:
+        yield start
 
 
 def finish(process: subprocess.Popen) -> tuple[int, str, str]:
