@@ -1,6 +1,7 @@
 """The `contacts` resource both sources share: listing, change detection, rejects and deletes."""
 
 import logging
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -107,6 +108,12 @@ class ExtractStats:
 
     pages: int = 0
     contacts_seen: int = 0
+    contacts_total: int | None = None
+    """The contacts the API reports on the first page of a listing, summed over the listings
+    (a shifting listing is read again, and `contacts_seen` counts every read), so that a
+    progress display compares like with like; None when the API reports no total."""
+    pages_total: int | None = None
+    """The pages that `contacts_total` takes at the first page's size; None without a total."""
     listings: int = 0
     consistent: bool | None = None
     marked_deleted: int = 0
@@ -121,6 +128,17 @@ class ExtractStats:
     (an import keeping its timestamps, a field the API started to send, a late commit beyond
     the lag): dlt's incremental would drop them, so `load` merges them in a second pass with
     `behind_cursor_resource`."""
+
+    def count_listing_total(self, first_page: Page) -> None:
+        """Adds what the first page of a listing reports to the totals, when it reports one."""
+        if first_page.total is None:
+            return
+        # LevCapital's pages do not say their size: a first page is full unless it is the only
+        # one, and an only page (an empty one too) is one page whatever its size.
+        size = first_page.limit or len(first_page.contacts)
+        pages = max(1, math.ceil(first_page.total / size)) if size else 1
+        self.contacts_total = (self.contacts_total or 0) + first_page.total
+        self.pages_total = (self.pages_total or 0) + pages
 
 
 @dataclass
@@ -249,7 +267,10 @@ def contacts_resource(
             sorter.start_listing()
             stats.listings += 1
             # Pages are fetched in a thread of their own while dlt processes earlier ones.
-            for page in prefetched(api.list_pages(), depth=policy.prefetch_pages):
+            pages = prefetched(api.list_pages(), depth=policy.prefetch_pages)
+            for number, page in enumerate(pages, start=1):
+                if number == 1:
+                    stats.count_listing_total(page)
                 stats.pages += 1
                 stats.contacts_seen += len(page.contacts)
                 listing.add(page)
