@@ -117,7 +117,7 @@ def test_a_failed_last_run_fails_with_its_cause(demo_copy, tmp_path):
         connection.execute(
             "insert into analytics.pipeline_runs values "
             "('r9', 'sprintmode', ?, ?, 'failed', 'authentication failed (401)', "
-            "0, 0, 0, 0, 0, 0.2, 0)",
+            "0, 0, 0, 0, 0, 0.2, 0, 'incremental')",
             [started, started + timedelta(seconds=1)],
         )
 

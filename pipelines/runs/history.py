@@ -28,18 +28,20 @@ create table if not exists {RUNS_TABLE} (
     rows_marked_deleted bigint not null,
     seconds double precision not null,
     rows_rejected bigint not null default 0,
+    run_type varchar not null default 'incremental',
     primary key (run_id, source_system)
 )
 """
 # Tables made before a column existed get it; their old rows read its default.
 _ADD_COLUMNS = (
     f"alter table {RUNS_TABLE} add column if not exists rows_rejected bigint default 0",
+    f"alter table {RUNS_TABLE} add column if not exists run_type varchar default 'incremental'",
 )
 
 
 _COLUMNS = (
     "run_id, source_system, started_at, finished_at, status, error, pages, contacts_seen, "
-    "rows_inserted, rows_updated, rows_marked_deleted, seconds, rows_rejected"
+    "rows_inserted, rows_updated, rows_marked_deleted, seconds, rows_rejected, run_type"
 )
 
 
@@ -63,6 +65,7 @@ def record_run(pipeline: "dlt.Pipeline", result: "SourceLoad") -> None:
         stats.marked_deleted,
         round(result.seconds, 3),
         len(stats.rejected),
+        "refresh" if result.refresh else "incremental",
     )
     with _WRITE_LOCK, pipeline.sql_client() as client:
         client.execute_sql("create schema if not exists analytics")

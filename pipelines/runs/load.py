@@ -3,7 +3,7 @@
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
@@ -19,14 +19,18 @@ import duckdb
 # failing that source's extract.
 import pandas  # noqa: F401
 import pyarrow  # noqa: F401
+from dlt.extract.source import DltSource
 
 from pipelines import logs
 from pipelines.runs.failures import describe_failure, first_line
 from pipelines.runs.history import record_run
+from pipelines.runs.housekeeping import tidy_working_folder
+from pipelines.runs.progress import reporting_progress
 from pipelines.runs.results import SourceLoad
 from pipelines.settings import (
     CONTACTS_TABLE,
     CONTENT_HASH,
+    CURSOR_FIELD,
     DELETIONS_TABLE,
     REJECTS_TABLE,
     RUNS_TABLE,
@@ -39,6 +43,10 @@ from pipelines.sources.registry import source_factory
 from pipelines.warehouse import DUCKDB, Warehouse, as_warehouse
 
 logger = logging.getLogger(__name__)
+
+# Bounds of a refresh's cursor-free read: before and after any `updated_at` a CRM can hold.
+_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 LOAD_MEMORY_LIMIT = "128MB"
 """DuckDB's memory for a load; past it, it spills to a temporary folder beside the file."""
@@ -56,7 +64,12 @@ def pipeline_for(source_name: str, target: Warehouse | Path) -> dlt.Pipeline:
 
 
 def load_source(
-    source_name: str, target: Warehouse | Path, run_id: str | None = None, **source_args: Any
+    source_name: str,
+    target: Warehouse | Path,
+    run_id: str | None = None,
+    refresh: bool = False,
+    observe: Callable[[SourceLoad], None] | None = None,
+    **source_args: Any,
 ) -> SourceLoad:
     """Extracts one source incrementally and merges it into its raw dataset.
 
@@ -67,15 +80,22 @@ def load_source(
         source_name: `levcapital` or `sprintmode`.
         target: the warehouse, or the absolute path of a DuckDB file.
         run_id: identifies the run in `analytics.pipeline_runs`; one is made when None.
+        refresh: write every listed contact, whatever the cursor and the fingerprints say
+            (`contacts-elt refresh`); the cursor is left as it was.
+        observe: called with the result as soon as it exists, so that a progress display can
+            read its counts while the source loads.
         **source_args: explicit source arguments (base_url, api_key, ...) that take
             precedence over dlt's config and secrets resolution.
     """
     # Every log line of this source's work names it, in its own thread and in dlt's.
     with logs.source_context(source_name):
-        result = SourceLoad(source_name, run_id=run_id or uuid.uuid4().hex)
+        result = SourceLoad(source_name, run_id=run_id or uuid.uuid4().hex, refresh=refresh)
+        if observe is not None:
+            observe(result)
         pipeline = _load(result, as_warehouse(target), source_args)
         if pipeline is not None:
             _record(pipeline, result)
+            tidy_working_folder(pipeline)
         return result
 
 
@@ -94,16 +114,27 @@ def _load(
             pipeline.run()
         # Config and secrets resolve here, before any request: a missing key fails at once.
         known = read_known_contacts(pipeline)
+        held = known.hashes
+        if result.refresh:
+            # Unknown fingerprints are never equal to a contact's: every one is written.
+            known.hashes = dict.fromkeys(held)
         source = source_factory(source_name)(known=known, stats=result.stats, **source_args)
+        if result.refresh:
+            reread_everything(source)
         file_format = warehouse.loader_file_format
         load_ids = pipeline.run(source, loader_file_format=file_format).loads_ids
         if result.stats.behind_cursor:
             late = behind_cursor_resource(result.stats.behind_cursor)
             load_ids += pipeline.run(late, loader_file_format=file_format).loads_ids
-        written = written_ids(pipeline, load_ids)
+        written = written_hashes(pipeline, load_ids)
         result.rows_written = len(written)
-        result.rows_updated = len(written & known.hashes.keys())
-        result.rows_inserted = result.rows_written - result.rows_updated
+        result.rows_inserted = len(written.keys() - held.keys())
+        # A refresh rewrites unchanged contacts too: they are neither inserted nor updated.
+        result.rows_updated = sum(
+            1
+            for contact_id, digest in written.items()
+            if contact_id in held and held[contact_id] != digest
+        )
     except Exception as error:
         # Any failure stays inside its source so the other one still loads; the CLI shows
         # a traceback for the unexpected ones.
@@ -128,6 +159,7 @@ def load_sources(
     target: Warehouse | Path,
     source_names: Iterable[str] = SOURCE_NAMES,
     source_args: dict[str, dict[str, Any]] | None = None,
+    refresh: bool = False,
 ) -> list[SourceLoad]:
     """Loads the sources side by side, as one run; results come in `source_names` order.
 
@@ -144,11 +176,15 @@ def load_sources(
         source_factory(name)
     with (
         _held_open(warehouse.file) if warehouse.kind == DUCKDB else nullcontext(),
+        # Left after the pool, which waits for every load: the last lines show how each ended.
+        reporting_progress(names) as observe,
         ThreadPoolExecutor(max_workers=max(1, len(names)), thread_name_prefix="source") as pool,
     ):
         return list(
             pool.map(
-                lambda name: load_source(name, warehouse, run_id, **source_args.get(name, {})),
+                lambda name: load_source(
+                    name, warehouse, run_id, refresh, observe=observe, **source_args.get(name, {})
+                ),
                 names,
             )
         )
@@ -171,19 +207,38 @@ def _held_open(duckdb_path: Path) -> Iterator[None]:
         yield
 
 
-def written_ids(pipeline: dlt.Pipeline, load_ids: Iterable[str]) -> set[Any]:
-    """The ids of the contacts that these loads wrote."""
+def reread_everything(source: DltSource) -> None:
+    """Makes the source's `contacts` read as if it had no cursor, for this run only.
+
+    dlt's own backfill: an incremental with an `end_value` neither reads nor writes the
+    cursor's state, so the run passes every contact, from `initial_value` on, and the next
+    night starts from the cursor as it was. `refresh="drop_data"` of `pipeline.run` resets the
+    cursor too, but truncates the raw tables first, deletions included: the contacts marked
+    deleted would be forgotten, and on PostgreSQL readers would see them empty meanwhile.
+    """
+    source.resources[CONTACTS_TABLE].apply_hints(
+        incremental=dlt.sources.incremental(
+            CURSOR_FIELD,
+            initial_value=_EARLIEST,
+            end_value=_LATEST,
+            on_cursor_value_missing="include",
+        )
+    )
+
+
+def written_hashes(pipeline: dlt.Pipeline, load_ids: Iterable[str]) -> dict[Any, str | None]:
+    """The id and content fingerprint of each contact that these loads wrote."""
     load_ids = list(load_ids)
     if not load_ids:
-        return set()
+        return {}
     placeholders = ", ".join(["%s"] * len(load_ids))
     with pipeline.sql_client() as client:
         rows = client.execute_sql(
-            f"select id from {pipeline.dataset_name}.{CONTACTS_TABLE} "
+            f"select id, {CONTENT_HASH} from {pipeline.dataset_name}.{CONTACTS_TABLE} "
             f"where _dlt_load_id in ({placeholders})",
             *load_ids,
         )
-    return {row[0] for row in rows or []}
+    return dict(rows or [])
 
 
 def read_known_contacts(pipeline: dlt.Pipeline) -> KnownContacts:

@@ -79,14 +79,18 @@ def run_nightly(
     verbose: bool,
     source_args: dict[str, dict] | None = None,
     as_of: datetime | None = None,
+    source_names: Sequence[str] = SOURCE_NAMES,
+    refresh: bool = False,
 ) -> int:
-    """Loads every source, then transforms, even when a source failed: the other one's data
-    is still worth building, and dbt works on whatever the raw tables hold."""
+    """Loads the sources (every one, by default), then transforms, even when a source failed:
+    the other one's data is still worth building, and dbt works on whatever the raw tables
+    hold. `refresh` writes every listed contact of the sources (`contacts-elt refresh`)."""
     # Imported here: dlt, pyarrow and pandas take half a second, which `transform` alone
     # would pay for nothing.
     from pipelines.runs.load import load_sources
 
-    load_exit = report_loads(load_sources(target, SOURCE_NAMES, source_args), verbose)
+    loads = load_sources(target, source_names, source_args, refresh=refresh)
+    load_exit = report_loads(loads, verbose)
     transform_exit = report_transform(target, as_of)
     if EXIT_FAILED in (load_exit, transform_exit):
         return EXIT_FAILED

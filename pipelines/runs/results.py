@@ -13,6 +13,8 @@ class SourceLoad:
 
     source: str
     run_id: str = ""
+    refresh: bool = False
+    """A `contacts-elt refresh`: every listed contact written, whatever the cursor said."""
     stats: ExtractStats = field(default_factory=ExtractStats)
     rows_written: int = 0
     rows_inserted: int = 0
@@ -47,6 +49,9 @@ class SourceLoad:
             )
             if count
         ]
+        if self.refresh:
+            changed = self.rows_inserted + self.rows_updated
+            notes.insert(0, f"refresh: every contact rewritten, {changed:,} new or changed")
         if stats.listings > 1:
             notes.append(f"listed {stats.listings} times")
         if stats.consistent is False:

@@ -125,6 +125,9 @@ class Status:
                 )
             else:
                 what = run["error"] or "no error recorded"
+            # Tables from before the column existed have no run_type: incremental runs.
+            if run.get("run_type") == "refresh":
+                when += ", a refresh"
             lines.append(f"  {s.source:<11} {run['status']:<9} {when}: {what}")
         lines += ["", f"Incremental cursor ({CURSOR_FIELD})"]
         for s in self.sources:
@@ -174,7 +177,7 @@ def read_status(
             PostgreSQL server cannot be reached.
     """
     warehouse = as_warehouse(target)
-    connection = _connect(warehouse)
+    connection = connect_for_reading(warehouse)
     status = Status(
         database=warehouse.display_name,
         checked_at=now or datetime.now(UTC),
@@ -196,7 +199,13 @@ def read_status(
     return status
 
 
-def _connect(warehouse: Warehouse) -> Any:
+def connect_for_reading(warehouse: Warehouse) -> Any:
+    """A connection that only reads.
+
+    Raises:
+        DatabaseUnavailable: the DuckDB file does not exist or a process writes it, or the
+            PostgreSQL server cannot be reached.
+    """
     if warehouse.kind == DUCKDB and not warehouse.path.exists():
         raise DatabaseUnavailable(
             f"no database at {warehouse.path}: nothing has been loaded yet", EXIT_FAILED
