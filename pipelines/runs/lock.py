@@ -30,7 +30,7 @@ def exclusive_run(target: Warehouse | Path) -> Iterator[None]:
         RunInProgress: another process holds the lock; nothing was touched.
     """
     warehouse = as_warehouse(target)
-    lock_path = warehouse.working_dir / "run.lock"
+    lock_path = _lock_path(warehouse)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a+") as handle:
         try:
@@ -63,3 +63,29 @@ def _postgres_run_lock(warehouse: Warehouse) -> Iterator[None]:
                 f"({lock_holder(warehouse.credentials)})"
             )
         yield
+
+
+def run_holder(target: Warehouse | Path) -> str | None:
+    """Who holds the run lock of a warehouse now, or None; creates and takes nothing.
+
+    For `contacts-elt check`. The lock is tried shared and let go at once: a run that starts
+    in that instant finds it free again by the time it asks, nearly always.
+    """
+    warehouse = as_warehouse(target)
+    lock_path = _lock_path(warehouse)
+    if lock_path.exists():
+        with open(lock_path) as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return f"pid {handle.read().strip() or 'unknown'}, lock {lock_path}"
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    if warehouse.kind == POSTGRES:
+        from pipelines.warehouse.postgres import run_lock_session
+
+        return run_lock_session(warehouse.credentials)
+    return None
+
+
+def _lock_path(warehouse: Warehouse) -> Path:
+    return warehouse.working_dir / "run.lock"

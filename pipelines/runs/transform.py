@@ -68,9 +68,15 @@ sql/selectors.yml, with the identity steps that the Python models are on DuckDB 
 them: functions of pipelines/identity/postgres.py, named here."""
 
 
-def dbt_args(target: Warehouse | Path, command: str = "build", *extra: str) -> list[str]:
+def dbt_args(
+    target: Warehouse | Path,
+    command: str = "build",
+    *extra: str,
+    scratch_dir: Path | None = None,
+) -> list[str]:
     """The dbt command line for one warehouse: the project, its profile's target, its
-    target folder in the warehouse's working folder, and its log in sql/logs."""
+    target folder in the warehouse's working folder, and its log in sql/logs; both in
+    `scratch_dir` instead when one is given."""
     warehouse = as_warehouse(target)
     return [
         command,
@@ -82,9 +88,9 @@ def dbt_args(target: Warehouse | Path, command: str = "build", *extra: str) -> l
         "--target",
         warehouse.kind,
         "--target-path",
-        str(warehouse.working_dir / "dbt-target"),
+        str(scratch_dir or warehouse.working_dir / "dbt-target"),
         "--log-path",
-        str(DBT_PROJECT_DIR / "logs"),
+        str(scratch_dir or DBT_PROJECT_DIR / "logs"),
         # The run's summary line says what failed; dbt's full log is in sql/logs/dbt.log.
         "--log-level",
         "none",

@@ -2,6 +2,7 @@
 
 import importlib
 from collections.abc import Callable
+from typing import Any
 
 from dlt.extract.source import DltSource
 
@@ -14,3 +15,10 @@ def source_factory(source_name: str) -> Callable[..., DltSource]:
     """
     module = importlib.import_module(f"pipelines.sources.{source_name}")
     return getattr(module, f"{source_name}_source")
+
+
+def probe_function(source_name: str) -> Callable[[], Any]:
+    """The `<name>_probe` of `pipelines.sources.<name>`: one request for one contact, with
+    the source's own configuration, for `contacts-elt check`."""
+    module = importlib.import_module(f"pipelines.sources.{source_name}")
+    return getattr(module, f"{source_name}_probe")

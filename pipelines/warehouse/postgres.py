@@ -83,6 +83,11 @@ def run_lock(credentials: PostgresCredentials) -> Iterator[bool]:
 
 def lock_holder(credentials: PostgresCredentials) -> str:
     """Who holds the run lock, for the message of the run that was refused."""
+    return run_lock_session(credentials) or "a session that has just ended"
+
+
+def run_lock_session(credentials: PostgresCredentials) -> str | None:
+    """The session that holds the run lock, or None when no session does; locks nothing."""
     connection = connect(credentials)
     try:
         with connection.cursor() as cursor:
@@ -97,6 +102,6 @@ def lock_holder(credentials: PostgresCredentials) -> str:
     finally:
         connection.close()
     if row is None:
-        return "a session that has just ended"
+        return None
     pid, client, started = row
     return f"backend pid {pid}, from {client}, connected {started:%Y-%m-%d %H:%M:%S %Z}"

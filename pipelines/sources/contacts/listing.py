@@ -16,6 +16,15 @@ class Page:
     limit: int | None = None
 
 
+@dataclass
+class Probe:
+    """What one request for one contact told about an API, for `contacts-elt check`."""
+
+    base_url: str
+    total: int | None
+    """The contacts the listing reports, when the API reports a total."""
+
+
 class Listing:
     """One pass over the API's listing, and whether it can be trusted to mark deletes.
 

@@ -4,13 +4,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import dlt
+from dlt.common.configuration import known_sections, with_config
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
 
 from pipelines.http.errors import response_checker
 from pipelines.http.session import HttpPolicy, retrying_session
-from pipelines.sources.contacts.listing import Page
+from pipelines.sources.contacts.listing import Page, Probe
 from pipelines.sources.contacts.resource import (
     ContactsApi,
     ExtractStats,
@@ -53,18 +54,7 @@ def levcapital_source(
     Returns:
         The `contacts` resource, then those of its deletions and rejects tables.
     """
-    client = RESTClient(
-        base_url=base_url,
-        headers={"X-Origin-App": origin_app},
-        auth=BearerTokenAuth(api_key),
-        paginator=JSONResponseCursorPaginator(
-            cursor_path="pagination.next_cursor",
-            cursor_param="cursor",
-            has_more_path="pagination.has_more",
-        ),
-        data_selector="data",
-        session=retrying_session(http),
-    )
+    client = contacts_client(base_url, api_key, origin_app, http)
     hooks = response_checker(check_listing)
     hooks_for_fetch = response_checker(check_envelope, expected_statuses=frozenset({404}))
 
@@ -92,3 +82,45 @@ def levcapital_source(
         sync,
         stats if stats is not None else ExtractStats(),
     )
+
+
+def contacts_client(base_url: str, api_key: str, origin_app: str, http: HttpPolicy) -> RESTClient:
+    """dlt's REST client for the API: its auth headers, cursor paginator and retries."""
+    return RESTClient(
+        base_url=base_url,
+        headers={"X-Origin-App": origin_app},
+        auth=BearerTokenAuth(api_key),
+        paginator=JSONResponseCursorPaginator(
+            cursor_path="pagination.next_cursor",
+            cursor_param="cursor",
+            has_more_path="pagination.has_more",
+        ),
+        data_selector="data",
+        session=retrying_session(http),
+    )
+
+
+@with_config(sections=(known_sections.SOURCES, SOURCE_NAME))
+def levcapital_probe(
+    base_url: str = dlt.config.value,
+    api_key: str = dlt.secrets.value,
+    origin_app: str = "contacts-elt",
+    http: HttpPolicy = None,
+) -> Probe:
+    """Asks for one contact, to prove the base URL, the key and the origin app.
+
+    Its arguments resolve from the same configuration as `levcapital_source`'s.
+
+    Raises:
+        SourceApiError: the API refused or broke its contract; `describe()` says why.
+        requests.RequestException: the API could not be reached.
+    """
+    client = contacts_client(base_url, api_key, origin_app, http)
+    response = client.get(
+        CONTACTS_PATH,
+        params={"limit": 1},
+        hooks=response_checker(check_listing),
+        timeout=http.timeout,
+    )
+    pagination = response.json().get("pagination") or {}
+    return Probe(base_url=base_url, total=pagination.get("total"))

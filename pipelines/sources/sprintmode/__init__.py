@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import dlt
+from dlt.common.configuration import known_sections, with_config
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 from dlt.sources.helpers.rest_client.paginators import PageNumberPaginator
@@ -13,7 +14,7 @@ from requests import Response
 from pipelines.http.errors import response_checker
 from pipelines.http.paging import AdaptiveConcurrency, fan_out
 from pipelines.http.session import HttpPolicy, retrying_session
-from pipelines.sources.contacts.listing import Page
+from pipelines.sources.contacts.listing import Page, Probe
 from pipelines.sources.contacts.resource import (
     ContactsApi,
     ExtractStats,
@@ -57,20 +58,7 @@ def sprintmode_source(
     Returns:
         The `contacts` resource, then those of its deletions and rejects tables.
     """
-    client = RESTClient(
-        base_url=base_url,
-        auth=APIKeyAuth(name="X-SM-Key", api_key=api_key, location="header"),
-        # `data.total` counts contacts, not pages, so it must not be read as a page count.
-        paginator=PageNumberPaginator(
-            base_page=1,
-            page_param="page",
-            total_path=None,
-            has_more_path="data.hasMore",
-            stop_after_empty_page=True,
-        ),
-        data_selector="data.items",
-        session=retrying_session(http),
-    )
+    client = contacts_client(base_url, api_key, http)
     concurrency = AdaptiveConcurrency(page_concurrency)
 
     def observe_throttling(response: Response, *args: Any, **kwargs: Any) -> None:
@@ -126,3 +114,45 @@ def sprintmode_source(
         sync,
         stats if stats is not None else ExtractStats(),
     )
+
+
+def contacts_client(base_url: str, api_key: str, http: HttpPolicy) -> RESTClient:
+    """dlt's REST client for the API: its key header, page-number paginator and retries."""
+    return RESTClient(
+        base_url=base_url,
+        auth=APIKeyAuth(name="X-SM-Key", api_key=api_key, location="header"),
+        # `data.total` counts contacts, not pages, so it must not be read as a page count.
+        paginator=PageNumberPaginator(
+            base_page=1,
+            page_param="page",
+            total_path=None,
+            has_more_path="data.hasMore",
+            stop_after_empty_page=True,
+        ),
+        data_selector="data.items",
+        session=retrying_session(http),
+    )
+
+
+@with_config(sections=(known_sections.SOURCES, SOURCE_NAME))
+def sprintmode_probe(
+    base_url: str = dlt.config.value,
+    api_key: str = dlt.secrets.value,
+    http: HttpPolicy = None,
+) -> Probe:
+    """Asks for one contact, to prove the base URL and the key.
+
+    Its arguments resolve from the same configuration as `sprintmode_source`'s.
+
+    Raises:
+        SourceApiError: the API refused or broke its contract; `describe()` says why.
+        requests.RequestException: the API could not be reached.
+    """
+    client = contacts_client(base_url, api_key, http)
+    response = client.get(
+        CONTACTS_PATH,
+        params={"page": 1, "limit": 1},
+        hooks=response_checker(check_listing),
+        timeout=http.timeout,
+    )
+    return Probe(base_url=base_url, total=page_from_data(response.json()["data"]).total)

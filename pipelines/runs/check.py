@@ -1,0 +1,224 @@
+"""`contacts-elt check`: can tonight's run work? Each API, the database and dbt, with no writes."""
+
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines import logs
+from pipelines.runs.lock import run_holder
+from pipelines.runs.status import DatabaseUnavailable, connect_for_reading
+from pipelines.runs.transform import dbt_args
+from pipelines.settings import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_RUN_IN_PROGRESS,
+    SOURCE_NAMES,
+    raw_dataset,
+)
+from pipelines.warehouse import DUCKDB, Warehouse, WarehouseUnavailable, query
+
+ANALYTICS_SCHEMA = "analytics"
+
+
+@dataclass
+class Check:
+    """One thing a night needs, and whether it holds."""
+
+    name: str
+    """A source's name, `database` or `dbt`."""
+    ok: bool
+    detail: str
+    """What was found, or the cause of the failure, in one line without a secret."""
+    busy: bool = False
+    """Failed only because a run holds the database: the next night may well work."""
+    exception: BaseException | None = None
+    """The unexpected error behind a failure, for `--verbose`."""
+
+    def line(self) -> str:
+        return f"{self.name}: {'ok' if self.ok else 'FAILED'}, {self.detail}"
+
+
+def run_checks(warehouse: Warehouse, source_names: Iterable[str] = SOURCE_NAMES) -> list[Check]:
+    """Checks each source's API, the database and the dbt project, and writes nothing.
+
+    A source is asked for one page of one contact (a retried 429 or 5xx costs more requests,
+    within `[sources.http]`'s bounds). A DuckDB file that does not exist yet is fine: its
+    folder only has to be writable.
+    """
+    checks = [check_source(name) for name in source_names]
+    checks.append(check_database(warehouse))
+    checks.append(check_dbt(warehouse))
+    return checks
+
+
+def check_source(source_name: str) -> Check:
+    """Resolves the source's configuration as a run would and asks its API for one contact."""
+    # Imported here: dlt and the sources take a second, and each check reports on its own.
+    from pipelines.runs.failures import describe_failure, first_line
+    from pipelines.sources.registry import probe_function
+
+    try:
+        probe = probe_function(source_name)()
+    except Exception as error:
+        expected = describe_failure(source_name, error)
+        detail = expected or _without_secret(
+            source_name, f"{type(error).__name__}: {first_line(error)}"
+        )
+        return Check(source_name, False, detail, exception=None if expected else error)
+    listed = "a total it does not report" if probe.total is None else f"{probe.total:,} contacts"
+    return Check(source_name, True, f"{probe.base_url} accepts the key and lists {listed}")
+
+
+def check_database(warehouse: Warehouse) -> Check:
+    """The warehouse can be written, and no run holds it; creates and changes nothing."""
+    try:
+        holder = run_holder(warehouse)
+        if holder is not None:
+            return Check("database", False, f"a run holds it ({holder})", busy=True)
+        if warehouse.kind == DUCKDB:
+            return _check_duckdb_file(warehouse)
+        return _check_postgres(warehouse)
+    except WarehouseUnavailable as unavailable:
+        return Check("database", False, str(unavailable))
+    except DatabaseUnavailable as unavailable:
+        return Check(
+            "database", False, str(unavailable), busy=unavailable.exit_code == EXIT_RUN_IN_PROGRESS
+        )
+
+
+def _check_duckdb_file(warehouse: Warehouse) -> Check:
+    path = warehouse.path
+    # A run writes a copy in the working folder and puts it in the file's place: both the
+    # file and its folder must be writable.
+    folder = _nearest_existing(path.parent)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return Check("database", False, f"{folder} is not writable: {path} cannot be written")
+    if not path.exists():
+        where = "its folder" if folder == path.parent else f"{folder}, which it will be made in,"
+        return Check(
+            "database",
+            True,
+            f"{path} does not exist yet: the first run creates it; {where} is writable",
+        )
+    if not os.access(path, os.R_OK | os.W_OK):
+        return Check("database", False, f"{path} is not readable and writable by this user")
+    # Opening it read-only writes nothing, and fails when a process holds it for writing.
+    connection = connect_for_reading(warehouse)
+    try:
+        _, rows = query(connection, "select count(*) from information_schema.tables")
+    finally:
+        connection.close()
+    return Check("database", True, f"{path} is writable, no run holds it ({rows[0][0]} tables)")
+
+
+def _check_postgres(warehouse: Warehouse) -> Check:
+    """The login works, the server is not a read-only standby, and the user may create the
+    project's schemas or write in those that exist."""
+    schemas = [*(raw_dataset(name) for name in SOURCE_NAMES), ANALYTICS_SCHEMA]
+    connection = warehouse.connect()
+    try:
+        _, rows = query(connection, "select current_setting('transaction_read_only')")
+        if rows[0][0] == "on":
+            return Check("database", False, f"{warehouse.display_name} is read-only (a standby?)")
+        _, rows = query(
+            connection,
+            "select nspname, has_schema_privilege(nspname, 'CREATE') from pg_namespace "
+            f"where nspname in ({', '.join(['?'] * len(schemas))})",
+            schemas,
+        )
+        writable = dict(rows)
+        _, rows = query(connection, "select has_database_privilege(current_database(), 'CREATE')")
+        can_create_schemas = rows[0][0]
+    finally:
+        connection.close()
+    refused = [schema for schema, allowed in writable.items() if not allowed]
+    if refused:
+        return Check(
+            "database", False, f"{warehouse.display_name}: no CREATE on {', '.join(refused)}"
+        )
+    missing = [schema for schema in schemas if schema not in writable]
+    if missing and not can_create_schemas:
+        return Check(
+            "database",
+            False,
+            f"{warehouse.display_name}: the user may not create the schemas "
+            f"{', '.join(missing)} (CREATE on the database)",
+        )
+    first = f", the first run creates {', '.join(missing)}" if missing else ""
+    return Check("database", True, f"{warehouse.display_name} is writable, no run holds it{first}")
+
+
+def check_dbt(warehouse: Warehouse) -> Check:
+    """The dbt project parses against this warehouse's target.
+
+    The parse writes to a throwaway folder, not to the warehouse's working folder; dbt's parse
+    does not connect to the database, and the DuckDB path it is given is a throwaway one too,
+    so that no file appears where the real one will be.
+    """
+    from dbt.cli.main import dbtRunner
+
+    with tempfile.TemporaryDirectory(prefix="contacts-elt-check-") as scratch:
+        environment = warehouse.dbt_environment()
+        if warehouse.kind == DUCKDB:
+            environment["CONTACTS_DUCKDB"] = str(Path(scratch) / "parse-only.duckdb")
+        saved = {name: os.environ.get(name) for name in environment}
+        os.environ.update(environment)
+        try:
+            outcome = dbtRunner().invoke(
+                dbt_args(warehouse, "parse", "--no-partial-parse", scratch_dir=Path(scratch))
+            )
+        finally:
+            _restore(saved)
+    if not outcome.success:
+        cause = str(outcome.exception or "see dbt's log").strip().splitlines()[0]
+        return Check("dbt", False, f"the project does not parse: {cause}")
+    nodes = outcome.result.nodes.values()
+    models = sum(1 for node in nodes if node.resource_type == "model")
+    tests = sum(1 for node in nodes if node.resource_type == "test")
+    return Check(
+        "dbt", True, f"the project parses for {warehouse.kind}: {models} models, {tests} tests"
+    )
+
+
+def report_checks(checks: list[Check], verbose: bool) -> int:
+    """One line per check; 0 when all pass, 75 when only a running run failed them, else 1."""
+    for check in checks:
+        logs.emit(
+            "check_passed" if check.ok else "check_failed",
+            check.line(),
+            level="info" if check.ok else "error",
+            source=check.name,
+            exception=check.exception,
+            show_traceback=verbose and check.exception is not None,
+            ok=check.ok,
+            detail=check.detail,
+        )
+    failed = [check for check in checks if not check.ok]
+    if not failed:
+        return EXIT_OK
+    return EXIT_RUN_IN_PROGRESS if all(check.busy for check in failed) else EXIT_FAILED
+
+
+def _nearest_existing(folder: Path) -> Path:
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def _without_secret(source_name: str, text: str) -> str:
+    """`text` with the source's API key masked, should an unexpected error quote it."""
+    import dlt
+
+    secret: Any = dlt.secrets.get(f"sources.{source_name}.api_key")
+    return text.replace(str(secret), "***") if secret else text
+
+
+def _restore(saved: dict[str, str | None]) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
