@@ -1,7 +1,8 @@
-"""The `contacts-elt` command: load, transform, run, demo, simulate and status."""
+"""The `contacts-elt` command: load, transform, run, refresh, demo, simulate, status, check."""
 
 import argparse
 import os
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -84,6 +85,21 @@ def cmd_demo(args: argparse.Namespace, warehouse: Warehouse) -> int:
     return run_demo(warehouse.path, args.contacts, args.seed, args.nights, args.verbose)
 
 
+def cmd_refresh(args: argparse.Namespace, warehouse: Warehouse) -> int:
+    from pipelines.runs.nightly import run_nightly
+    from pipelines.runs.publish import publishing
+
+    with publishing(warehouse) as target:
+        return run_nightly(target, args.verbose, source_names=[args.source], refresh=True)
+
+
+def cmd_check(args: argparse.Namespace, warehouse: Warehouse) -> int:
+    from pipelines.runs.check import report_checks, run_checks
+
+    names = [args.source] if args.source else SOURCE_NAMES
+    return report_checks(run_checks(warehouse, names), args.verbose)
+
+
 def cmd_status(args: argparse.Namespace, warehouse: Warehouse) -> int:
     from pipelines.runs.status import report_status
 
@@ -96,17 +112,59 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return serve_simulators(port=args.port, n_contacts=args.contacts, seed=args.seed)
 
 
+DUCKDB_HELP = "DuckDB file (default: $CONTACTS_DUCKDB, else data/contacts.duckdb in the project)"
+SOURCES_ENV = (
+    "  SOURCES__LEVCAPITAL__BASE_URL, SOURCES__LEVCAPITAL__API_KEY,\n"
+    "  SOURCES__LEVCAPITAL__ORIGIN_APP, SOURCES__SPRINTMODE__BASE_URL,\n"
+    "  SOURCES__SPRINTMODE__API_KEY\n"
+    "                        each API's host and key; else [sources.<name>] in .dlt/config.toml\n"
+    "                        and .dlt/secrets.toml\n"
+)
+WAREHOUSE_ENV = (
+    "  CONTACTS_DESTINATION  duckdb (default) or postgres, when --destination is not given\n"
+    "  CONTACTS_DUCKDB       the DuckDB file, when --duckdb is not given\n"
+    "  DESTINATION__POSTGRES__CREDENTIALS\n"
+    "                        postgresql://user:password@host:port/database, for postgres; else\n"
+    "                        [destination.postgres.credentials] in .dlt/secrets.toml\n"
+)
+WRITER_ENV = (
+    "  CONTACTS_DATABASE_WAIT_SECONDS\n"
+    "                        how long to wait for a process that holds the DuckDB file open for\n"
+    "                        writing, before exiting 75 (default 60); read-only readers never\n"
+    "                        hold a run up\n"
+)
+WRITER_EXITS = (
+    "  0   everything loaded and built\n"
+    "  1   a source, dbt or the database failed; each failure has a line naming it\n"
+    "  3   everything loaded, but some contacts broke their API's contract: they are in\n"
+    "      raw_<source>.contact_rejects, with the reason\n"
+    "  75  another run holds the database: nothing was touched; try again later\n"
+)
+TRANSFORM_EXITS = (
+    "  0   every model, the snapshot and every data test built or passed\n"
+    "  1   a model or test failed, or the database did; each failure has a line naming it\n"
+    "  75  another run holds the database: nothing was touched; try again later\n"
+)
+
+
+def _epilog(exits: str, environment: str) -> str:
+    return f"exit codes:\n{exits}\nenvironment:\n{environment}"
+
+
+def _paragraph(text: str) -> str:
+    """A description, wrapped once here: the help keeps the epilog's layout as written, and
+    argparse can only keep both description and epilog or neither."""
+    return textwrap.fill(text, width=79)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--duckdb",
-        metavar="PATH",
-        help="DuckDB file (default: $CONTACTS_DUCKDB, else data/contacts.duckdb in the project)",
-    )
-    common.add_argument(
         "-v", "--verbose", action="store_true", help="show tracebacks and dlt's logs"
     )
+    # The demo has a --duckdb of its own: its default is its own file, never $CONTACTS_DUCKDB.
     destination = argparse.ArgumentParser(add_help=False)
+    destination.add_argument("--duckdb", metavar="PATH", help=DUCKDB_HELP)
     destination.add_argument(
         "--destination",
         choices=DESTINATIONS,
@@ -123,29 +181,119 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="contacts-elt",
-        description="Load CRM contacts from LevCapital and SprintMode into DuckDB or PostgreSQL.",
+        description="Load CRM contacts from LevCapital and SprintMode into DuckDB or PostgreSQL, "
+        "and model them with dbt into analytics.contacts and analytics.people. A scheduler "
+        "runs `contacts-elt run` every night; `contacts-elt check` tests the setup first.",
+        epilog="`contacts-elt COMMAND --help` describes each command, its exit codes and the "
+        "environment it reads.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def writer(name: str, handler, summary: str, default_duckdb: Path = DEFAULT_DUCKDB):
-        """A command that writes the warehouse: it takes the run lock."""
-        parents = [common] if name == "demo" else [common, destination]
-        command = commands.add_parser(name, parents=parents, help=summary)
-        command.set_defaults(handler=handler, default_duckdb=default_duckdb, writes=True)
-        return command
+    def command(
+        name: str,
+        handler,
+        summary: str,
+        description: str,
+        epilog: str,
+        parents: list[argparse.ArgumentParser],
+        writes: bool,
+        default_duckdb: Path = DEFAULT_DUCKDB,
+    ) -> argparse.ArgumentParser:
+        """A command; one that `writes` the warehouse takes the run lock."""
+        sub = commands.add_parser(
+            name,
+            parents=parents,
+            help=summary,
+            description=_paragraph(description),
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.set_defaults(handler=handler, default_duckdb=default_duckdb, writes=writes)
+        return sub
 
-    load = writer("load", cmd_load, "extract and load both sources, or one, incrementally")
+    writer_epilog = _epilog(WRITER_EXITS, SOURCES_ENV + WAREHOUSE_ENV + WRITER_ENV)
+    load = command(
+        "load",
+        cmd_load,
+        "extract and load both sources, or one, incrementally",
+        "Reads each source's whole listing, and merges what is new or changed into "
+        "raw_<source>.contacts (by content, so a contact fixed without a new updated_at "
+        "lands too); contacts that are no longer listed are marked in "
+        "raw_<source>.contact_deletions, and contacts that break the API's contract are set "
+        "aside in raw_<source>.contact_rejects. The sources load side by side; one failing "
+        "never stops the other. Records each source's run in analytics.pipeline_runs.",
+        writer_epilog,
+        [common, destination],
+        writes=True,
+    )
     load.add_argument("--source", choices=SOURCE_NAMES, help="load only this source")
-    writer("transform", cmd_transform, "dbt build: analytics tables, history and tests")
-    writer("run", cmd_run, "the nightly job: load, then transform")
-    demo = writer(
+    command(
+        "transform",
+        cmd_transform,
+        "dbt build: analytics tables, history and tests",
+        "Runs `dbt build` of sql/ on what the sources loaded: staging views, the identity "
+        "models, analytics.contacts and analytics.people, the analytics.contacts_history "
+        "snapshot and the data tests (dbt's unit tests run in `make test`, not here). A "
+        "source that never loaded counts as empty.",
+        _epilog(TRANSFORM_EXITS, WAREHOUSE_ENV + WRITER_ENV),
+        [common, destination],
+        writes=True,
+    )
+    command(
+        "run",
+        cmd_run,
+        "the nightly job: load, then transform",
+        "The nightly job: `load` of both sources, then `transform`, even when a source "
+        "failed (the other one's data is still worth building). Quiet but for one line per "
+        "source and one for dbt; a failure says what failed.",
+        writer_epilog,
+        [common, destination],
+        writes=True,
+    )
+    refresh = command(
+        "refresh",
+        cmd_refresh,
+        "re-read every contact of one source, whatever the cursor says, then transform",
+        "Re-reads every contact of one source, whatever its cursor and the fingerprints of "
+        "what it holds say, and merges them all into raw_<source>.contacts, then runs the "
+        "transform: use it when data was fixed upstream in a way a run cannot see, or when "
+        "the raw table was damaged. Nothing is dropped first, so the analytics stay readable "
+        "all along (refresh and retain); contacts no longer listed are marked deleted as on "
+        "any night, the history gains a version only for contacts whose content changed, and "
+        "analytics.pipeline_runs records the run as a refresh. The cursor is left as it was.",
+        writer_epilog,
+        [common, destination],
+        writes=True,
+    )
+    refresh.add_argument("--source", choices=SOURCE_NAMES, required=True, help="the source")
+    demo = command(
         "demo",
         cmd_demo,
         "run against local API simulators (default database: data/demo.duckdb)",
+        "Starts both API simulators on loopback, makes a fresh demo database and runs "
+        "--nights nightly runs one simulated day apart, with contacts created, changed and "
+        "deleted between them. Needs no credentials, and never touches the real database: "
+        "it ignores CONTACTS_DUCKDB and CONTACTS_DESTINATION.",
+        _epilog(
+            "  0   every night succeeded\n  1   a night failed, or the file is not a demo's\n"
+            "  75  a run holds the demo database\n",
+            "  none: the demo sets its own sources' configuration\n",
+        ),
+        [common],
+        writes=True,
         default_duckdb=DEMO_DUCKDB,
     )
-    demo.add_argument("--contacts", type=int, default=2_000, help="contacts per API")
-    demo.add_argument("--seed", type=int, default=42, help="seed of the generated data")
+    demo.add_argument(
+        "--duckdb",
+        metavar="PATH",
+        help="the demo's DuckDB file (default: data/demo.duckdb in the project); it is made "
+        "anew each time, and only a demo's own file is ever replaced",
+    )
+    demo.add_argument("--contacts", type=int, default=2_000, help="contacts per API (default 2000)")
+    demo.add_argument(
+        "--seed", type=int, default=42, help="seed of the generated data (default 42)"
+    )
     demo.add_argument(
         "--nights",
         type=_positive,
@@ -154,34 +302,68 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default {DEMO_NIGHTS})",
     )
 
+    check = command(
+        "check",
+        cmd_check,
+        "test the setup before the first night: each API, the database and dbt; writes nothing",
+        "Tests what tonight's run needs, with no writes at all: resolves each source's "
+        "configuration as a run would and asks its API for one page of one contact (proving "
+        "the base URL and the key); confirms that the database can be written and that no "
+        "run holds it, without creating or changing anything (a database that does not "
+        "exist yet is fine: it is a first night); and parses the dbt project. One line per "
+        "check; no secret is printed.",
+        _epilog(
+            "  0   every check passed\n  1   a check failed; its line names it and the cause\n"
+            "  75  only because a run holds the database now\n",
+            SOURCES_ENV + WAREHOUSE_ENV,
+        ),
+        [common, destination],
+        writes=False,
+    )
+    check.add_argument("--source", choices=SOURCE_NAMES, help="check only this source's API")
+
     simulate = commands.add_parser(
         "simulate",
         help="serve both API simulators until Ctrl-C (LevCapital on PORT, SprintMode on PORT+1)",
+        description=_paragraph(
+            "Serves both API simulators on 127.0.0.1 until Ctrl-C, for trying the "
+            "commands by hand: point SOURCES__LEVCAPITAL__BASE_URL at http://127.0.0.1:PORT and "
+            "SOURCES__SPRINTMODE__BASE_URL at http://127.0.0.1:PORT+1; the keys it accepts are "
+            "printed at start."
+        ),
     )
-    simulate.add_argument("--port", type=int, default=8765, help="LevCapital's port")
-    simulate.add_argument("--contacts", type=int, default=2_000, help="contacts per API")
-    simulate.add_argument("--seed", type=int, default=42, help="seed of the generated data")
+    simulate.add_argument("--port", type=int, default=8765, help="LevCapital's port (default 8765)")
+    simulate.add_argument(
+        "--contacts", type=int, default=2_000, help="contacts per API (default 2000)"
+    )
+    simulate.add_argument(
+        "--seed", type=int, default=42, help="seed of the generated data (default 42)"
+    )
     simulate.set_defaults(handler=cmd_simulate, verbose=False, log_format=logs.TEXT, writes=False)
 
     status = commands.add_parser(
         "status",
         parents=[destination],
         help="last run, cursor, rows and freshness per source; exits 1 when unhealthy",
-        description="Reports the last run per source, the incremental cursor per source, the "
-        "rows per table and the freshness of the data. Exits 0 when every source's last run "
-        "succeeded (and its data is younger than --max-age), 1 when not, and 75 when a run "
-        "holds the DuckDB file for writing. Only reads.",
-    )
-    status.add_argument(
-        "--duckdb",
-        metavar="PATH",
-        help="DuckDB file (default: $CONTACTS_DUCKDB, else data/contacts.duckdb in the project)",
+        description=_paragraph(
+            "Reports the last run per source, the incremental cursor per source, the rows per "
+            "table and the freshness of the data. Only reads, through a read-only connection, "
+            "so it never holds up a run. For a monitor: --max-age fails a source whose last "
+            "successful load is too old, and --json prints the same report for a machine."
+        ),
+        epilog=_epilog(
+            "  0   every source's last run succeeded (and its data is younger than --max-age)\n"
+            "  1   a source's last run failed, its data is too old, or there is no database\n"
+            "  75  a process holds the DuckDB file for writing\n",
+            WAREHOUSE_ENV,
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     status.add_argument(
         "--max-age",
         type=float,
         metavar="HOURS",
-        help="fail when a source's last successful load is older than this",
+        help="fail when a source's last successful load is older than this (default: no limit)",
     )
     status.add_argument("--json", action="store_true", help="print the status as JSON")
     status.set_defaults(
@@ -192,6 +374,15 @@ def build_parser() -> argparse.ArgumentParser:
         default_duckdb=DEFAULT_DUCKDB,
     )
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("contacts-elt")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _positive(text: str) -> int:

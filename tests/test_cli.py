@@ -3,10 +3,13 @@
 import re
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
 import pytest
+
+from pipelines.cli import main
 
 CONTACTS_ELT = str(Path(sys.executable).with_name("contacts-elt"))
 SUMMARY = re.compile(
@@ -120,3 +123,40 @@ def test_unknown_host_fails_cleanly(command, tmp_path):
         # dbt still builds: empty analytics tables are the truth when nothing ever loaded.
         assert result.stdout.startswith("dbt build: ok")
     assert "Traceback" not in result.stderr
+
+
+COMMANDS = ("load", "transform", "run", "refresh", "demo", "simulate", "status", "check")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_worth_reading(command, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main([command, "--help"])
+
+    assert exited.value.code == 0
+    usage, description, *rest = capsys.readouterr().out.split("\n\n")
+    assert usage.startswith(f"usage: contacts-elt {command} ")
+    # A paragraph of its own, not just the one-line summary of `contacts-elt --help`.
+    assert len(description) > 150, description
+    help_text = "\n\n".join(rest)
+    if command != "simulate":
+        assert re.search(r"^exit codes:\n  0   .*\n  1   ", help_text, re.MULTILINE)
+        assert "\n  75  " in help_text
+        assert "\nenvironment:\n" in help_text
+
+
+def test_the_demo_help_does_not_promise_the_real_database(capsys):
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+
+    duckdb_help = capsys.readouterr().out.split("  --duckdb PATH")[1].split("--contacts")[0]
+    assert "default: data/demo.duckdb" in " ".join(duckdb_help.split())
+    assert "CONTACTS_DUCKDB" not in duckdb_help
+
+
+def test_version_prints_the_installed_version(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"contacts-elt {version('contacts-elt')}\n"

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -193,14 +194,21 @@ def test_a_failing_source_fails_alone_on_postgres(sims, pg_cli, pg_query):
     assert live == {"levcapital"}
 
 
-def test_a_second_run_exits_75_while_another_holds_the_database(sims, pg_cli, postgres_url):
+@contextmanager
+def holding_the_run_lock(postgres_url: str) -> Iterator[None]:
+    """Holds the database's run lock from another session, as a running run would."""
     holder = psycopg2.connect(postgres_url)
     try:
         with holder.cursor() as cursor:
             cursor.execute("select pg_advisory_lock(%s)", (RUN_LOCK_KEY,))
-        code, _, stderr = finish(pg_cli("run"))
+        yield
     finally:
         holder.close()
+
+
+def test_a_second_run_exits_75_while_another_holds_the_database(sims, pg_cli, postgres_url):
+    with holding_the_run_lock(postgres_url):
+        code, _, stderr = finish(pg_cli("run"))
 
     assert code == 75
     assert re.fullmatch(
@@ -242,3 +250,54 @@ def test_a_run_killed_during_its_load_converges_on_the_next(sims, pg_cli, pg_que
         ("levcapital", "succeeded", 0, 0, 0),
         ("sprintmode", "succeeded", 0, 0, 0),
     ]
+
+
+def test_check_on_postgres_passes_and_creates_nothing(sims, pg_cli, pg_query):
+    schemas_before = pg_query("select nspname from pg_namespace order by nspname")
+
+    code, stdout, stderr = finish(pg_cli("check"))
+
+    assert (code, stderr) == (0, ""), stdout + stderr
+    assert re.search(
+        r"^database: ok, postgresql://postgres@127\.0\.0\.1:\d+/test_\w+ is writable, no run "
+        r"holds it, the first run creates raw_levcapital, raw_sprintmode, analytics$",
+        stdout,
+        re.MULTILINE,
+    ), stdout
+    assert re.search(r"^dbt: ok, the project parses for postgres: ", stdout, re.MULTILINE)
+    assert PASSWORD not in stdout
+    assert pg_query("select nspname from pg_namespace order by nspname") == schemas_before
+
+
+def test_check_on_postgres_names_a_run_that_holds_the_database(sims, pg_cli, postgres_url):
+    with holding_the_run_lock(postgres_url):
+        code, _, stderr = finish(pg_cli("check"))
+
+    assert code == 75
+    assert re.fullmatch(
+        r"database: FAILED, a run holds it \(backend pid \d+, from 127\.0\.0\.1.*\)\n", stderr
+    ), stderr
+
+
+def test_refresh_on_postgres_rewrites_one_source_and_versions_only_the_fix(sims, pg_cli, pg_query):
+    assert finish(pg_cli("run"))[0] == 0
+    fixed = sims["sprintmode"].store.list_all()[5]["id"]
+    with sims["sprintmode"].store._lock:
+        sims["sprintmode"].store._records[fixed]["title"] = "Fixed upstream"
+    (history_rows,) = pg_query("select count(*) from analytics.contacts_history")[0]
+
+    code, stdout, stderr = finish(pg_cli("refresh", "--source", "sprintmode"))
+
+    assert (code, stderr) == (0, ""), stdout + stderr
+    assert "sprintmode: 3 pages fetched, 300 contacts seen, 300 rows written" in stdout
+    assert "(refresh: every contact rewritten, 1 new or changed)" in stdout
+    assert pg_query(
+        "select title from analytics.contacts where source_system = 'sprintmode' "
+        "and source_contact_id = %s",
+        fixed,
+    ) == [("Fixed upstream",)]
+    assert pg_query("select count(*) from analytics.contacts_history") == [(history_rows + 1,)]
+    assert pg_query(
+        "select source_system, run_type, rows_inserted, rows_updated from analytics.pipeline_runs "
+        "order by started_at desc limit 1"
+    ) == [("sprintmode", "refresh", 0, 1)]
