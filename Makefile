@@ -11,15 +11,38 @@ export DO_NOT_TRACK := 1
 DEMO_DUCKDB := $(CURDIR)/data/demo.duckdb
 DATABASE := $(abspath $(or $(CONTACTS_DUCKDB),$(wildcard $(CURDIR)/data/contacts.duckdb),$(DEMO_DUCKDB)))
 
-.PHONY: install demo test lint format docs notebook database bench clean
+.PHONY: install lock demo test lint format docs notebook database bench clean
+
+# uv installs exactly what uv.lock says, so CI and the nightly server get the versions that were
+# tested. pip only brings uv itself, pinned, into a folder of its own: `uv sync` removes whatever
+# uv.lock does not name from the venv. uv never downloads a Python: it uses the venv's 3.11.
+UV_VERSION := 0.13.9
+UV := $(VENV)/uv-$(UV_VERSION)/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export UV_PYTHON_DOWNLOADS := never
 
 install: $(VENV)/.installed
 
-# Reinstalls only when the dependencies change.
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# Reinstalls only when the dependencies change. A uv.lock that no longer matches pyproject.toml
+# stops the install rather than being resolved again here, on whichever machine: what installs
+# is what was committed, and so what CI tested.
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	@$(UV) lock --check --offline --quiet || { \
+		echo "uv.lock does not match pyproject.toml: run \`make lock\` and commit uv.lock" >&2; \
+		exit 1; }
+	$(UV) sync --locked --quiet --extra test
 	touch $@
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		--target $(VENV)/uv-$(UV_VERSION) uv==$(UV_VERSION)
+
+# Writes uv.lock again from pyproject.toml, keeping every locked version that still fits.
+# LOCK_ARGS passes flags through, e.g. `make lock LOCK_ARGS=--upgrade`, or
+# LOCK_ARGS="--upgrade-package duckdb".
+lock: $(UV)
+	$(UV) lock $(LOCK_ARGS)
 
 demo: install
 	$(BIN)/contacts-elt demo
@@ -55,7 +78,7 @@ notebook: install database $(VENV)/.notebook-installed
 	CONTACTS_DUCKDB=$(DATABASE) $(BIN)/jupyter lab --notebook-dir=notebooks $(NOTEBOOK_ARGS)
 
 $(VENV)/.notebook-installed: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,notebook]'
+	$(UV) sync --locked --quiet --extra test --extra notebook
 	touch $@
 
 # Makes the demo's database when it is the one to read and does not exist yet.
