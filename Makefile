@@ -6,12 +6,12 @@ BIN := $(VENV)/bin
 export RUNTIME__DLTHUB_TELEMETRY := false
 export DO_NOT_TRACK := 1
 
-# The database that `make notebook` and `make docs` read: CONTACTS_DUCKDB when it is set, else
-# the real one when it exists, else the demo's, which they make first if need be.
+# The database that `make notebook`, `make sql` and `make docs` read: CONTACTS_DUCKDB when it is
+# set, else the real one when it exists, else the demo's, which they make first if need be.
 DEMO_DUCKDB := $(CURDIR)/data/demo.duckdb
 DATABASE := $(abspath $(or $(CONTACTS_DUCKDB),$(wildcard $(CURDIR)/data/contacts.duckdb),$(DEMO_DUCKDB)))
 
-.PHONY: install lock demo test lint format docs notebook database bench clean
+.PHONY: install lock demo test lint format docs notebook sql database bench clean
 
 # uv installs exactly what uv.lock says, so CI and the nightly server get the versions that were
 # tested. pip only brings uv itself, pinned, into a folder of its own: `uv sync` removes whatever
@@ -20,6 +20,13 @@ UV_VERSION := 0.13.9
 UV := $(VENV)/uv-$(UV_VERSION)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_PYTHON_DOWNLOADS := never
+
+# The analysts' SQL shell (`make sql`) and its lock, which pins uv.lock's DuckDB.
+HARLEQUIN_VERSION := 2.17.0
+SQL_VENV := $(VENV)/sql-shell
+SQL_LOCK := requirements/sql-shell.txt
+LOCKED_DUCKDB = $(UV) export --frozen --no-hashes --no-annotate --no-header --extra test \
+	| sed -n 's/^duckdb==\([^ ;]*\).*/\1/p'
 
 install: $(VENV)/.installed
 
@@ -38,11 +45,14 @@ $(UV):
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
 		--target $(VENV)/uv-$(UV_VERSION) uv==$(UV_VERSION)
 
-# Writes uv.lock again from pyproject.toml, keeping every locked version that still fits.
-# LOCK_ARGS passes flags through, e.g. `make lock LOCK_ARGS=--upgrade`, or
-# LOCK_ARGS="--upgrade-package duckdb".
+# Writes uv.lock again from pyproject.toml, keeping every locked version that still fits, then
+# the SQL shell's lock with uv.lock's DuckDB. LOCK_ARGS passes flags through to both, e.g.
+# `make lock LOCK_ARGS=--upgrade`, or LOCK_ARGS="--upgrade-package duckdb".
 lock: $(UV)
 	$(UV) lock $(LOCK_ARGS)
+	printf 'harlequin==%s\nduckdb==%s\n' $(HARLEQUIN_VERSION) $$($(LOCKED_DUCKDB)) \
+		| $(UV) pip compile - --quiet --universal --python-version 3.11 --generate-hashes \
+			--custom-compile-command 'make lock' $(LOCK_ARGS) -o $(SQL_LOCK)
 
 demo: install
 	$(BIN)/contacts-elt demo
@@ -79,6 +89,21 @@ notebook: install database $(VENV)/.notebook-installed
 
 $(VENV)/.notebook-installed: $(VENV)/.installed
 	$(UV) sync --locked --quiet --extra test --extra notebook
+	touch $@
+
+# The analysts' SQL shell, harlequin (a terminal SQL IDE; its `hsql` runs SQL and exits), on the
+# database that `make notebook` reads, read-only so that it never holds up a nightly run. PyPI's
+# duckdb-cli lags the duckdb package and cannot read the files this DuckDB writes; harlequin
+# runs on the duckdb package, pinned in its lock to uv.lock's. It lives in a venv of its own,
+# installed on first use: it pins click, which dbt shares. SQL_ARGS passes flags through, e.g.
+# `make sql SQL_ARGS="--theme nord"`.
+sql: install database $(VENV)/.sql-installed
+	@echo "SQL shell on $(DATABASE), read-only"
+	$(SQL_VENV)/bin/harlequin --read-only $(SQL_ARGS) $(DATABASE)
+
+$(VENV)/.sql-installed: $(SQL_LOCK) | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(SQL_VENV)
+	$(UV) pip sync --quiet --python $(SQL_VENV)/bin/python $(SQL_LOCK)
 	touch $@
 
 # Makes the demo's database when it is the one to read and does not exist yet.
