@@ -62,6 +62,7 @@ def test_the_demo_prints_each_night_and_a_summary(demo_run):
     assert all(" updated, " in heading for heading in headings[1:])
     assert sum(line.startswith("dbt build: ok") for line in lines) == demo_run.nights
     assert f"Database: {demo_run.duckdb_path}" in lines
+    assert f"  make sql CONTACTS_DUCKDB={demo_run.duckdb_path}" in lines
     assert demo_run.result.stderr == ""
 
 

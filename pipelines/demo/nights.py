@@ -369,12 +369,13 @@ def demo_table_counts(duckdb_path: Path) -> dict[str, int]:
 
 def demo_summary_lines(duckdb_path: Path, counts: dict[str, int]) -> list[str]:
     """Where the data is, how much of it, and what to try next."""
-    snippet = f"import duckdb; duckdb.connect('{duckdb_path}', read_only=True)"
     return [
         *(f"{table}: {count:,} rows" for table, count in counts.items()),
         f"Database: {duckdb_path}",
         "Try:",
-        f"  .venv/bin/python -c \"{snippet}.sql('{EXAMPLE_QUERY}').show()\"",
+        # Named, since `make sql` would pick the real database over the demo's when there is one.
+        f"  make sql CONTACTS_DUCKDB={duckdb_path}",
+        f"    opens a read-only SQL shell, where you can run: {EXAMPLE_QUERY}",
         f"  .venv/bin/contacts-elt status --duckdb {duckdb_path}",
         "  make notebook",
     ]
