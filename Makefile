@@ -58,7 +58,7 @@ demo: install
 	$(BIN)/contacts-elt demo
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 # sqlfluff's dbt templater compiles the models, and the profile needs a DuckDB path to do so.
 # Compiling source_or_empty looks the raw tables up, so dbt opens (and creates) a throwaway
