@@ -3,7 +3,7 @@
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -12,22 +12,41 @@ from pipelines.sources.contacts.contract import ContactContract, RejectedContact
 from pipelines.sources.contacts.rejects import reject_key
 
 
-def fingerprint(contact: dict[str, Any]) -> str:
-    """A stable digest of a contact's content, as the API sent it.
+def canonical_content(contact: dict[str, Any]) -> bytes:
+    """A contact's content as canonical JSON: keys sorted, nulls and the fingerprint left out.
 
-    A field that is null digests as a field that is absent: an API that leaves nulls out
-    (as the docs allow) and one that sends them describe the same contact.
+    A field that is null is written as a field that is absent: an API that leaves nulls out
+    (as the docs allow) and one that sends them describe the same contact. It is also the
+    line the columnar reader parses, so each changed contact is serialized once.
     """
     content = {
         name: value for name, value in contact.items() if value is not None and name != CONTENT_HASH
     }
     try:
         # orjson takes under half of json's time here, paid for every listed contact, every night.
-        canonical = orjson.dumps(content, default=str, option=orjson.OPT_SORT_KEYS)
+        return orjson.dumps(content, default=str, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         # What orjson refuses (an integer beyond 64 bits) json still writes.
-        canonical = json.dumps(content, sort_keys=True, default=str).encode()
+        return json.dumps(content, sort_keys=True, default=str).encode()
+
+
+def digest(canonical: bytes) -> str:
     return hashlib.blake2b(canonical, digest_size=12).hexdigest()
+
+
+def fingerprint(contact: dict[str, Any]) -> str:
+    """A stable digest of a contact's content, as the API sent it (`canonical_content`)."""
+    return digest(canonical_content(contact))
+
+
+class Changed(NamedTuple):
+    """A listed item whose content the destination does not hold yet."""
+
+    item: Any
+    contact_id: Any
+    fingerprint: str | None
+    """None when the item is no JSON object: the contract then sets it aside."""
+    canonical: bytes | None
 
 
 class ChangeSorter:
@@ -77,35 +96,59 @@ class ChangeSorter:
             self.written.pop(contact["id"], None)
             self.behind[contact["id"]] = contact
 
-    def sort(self, items: Iterable[Any]) -> list[dict[str, Any]]:
-        """The contacts of `items` that the main pass must write; records the others.
+    def changed(self, items: Iterable[Any]) -> list[Changed]:
+        """The items whose fingerprint differs from the one held; counts the others unchanged.
 
         The fingerprint is taken of the item as the API sent it, before the contract reads
-        it: most nights most contacts are unchanged, and reading one (timestamps parsed, each
-        field checked) costs twice as much as its fingerprint. A changed or new one is then
-        read, and set aside if it breaks the contract.
+        it: most nights most contacts are unchanged, and reading one costs more than its
+        fingerprint.
         """
-        to_write = []
+        changed = []
         for item in items:
-            digest = fingerprint(item) if isinstance(item, dict) else None
+            canonical = canonical_content(item) if isinstance(item, dict) else None
+            item_digest = digest(canonical) if canonical is not None else None
             contact_id = item_id(item)
             if (
-                digest is not None
+                item_digest is not None
                 and contact_id is not None
-                and self.written.get(contact_id, self._held_hashes.get(contact_id)) == digest
+                and self.written.get(contact_id, self._held_hashes.get(contact_id)) == item_digest
             ):
                 self.unchanged += 1
                 continue
-            try:
-                contact = self._contract.read(item)
-            except RejectedContact as rejected:
-                self.rejected[reject_key(item, rejected)] = (item, rejected)
+            changed.append(Changed(item, contact_id, item_digest, canonical))
+        return changed
+
+    def sort(self, changed: Iterable[Changed]) -> list[dict[str, Any]]:
+        """The contacts of `changed` that the main pass must write, read by the contract;
+        records those it sets aside (broken) or holds back (behind the cursor)."""
+        to_write = []
+        for entry in changed:
+            if (contact := self._read(entry)) is None:
                 continue
-            contact[CONTENT_HASH] = digest
             updated_at = contact.get(CURSOR_FIELD)
             if self._cursor is not None and updated_at is not None and updated_at < self._cursor:
-                self.behind[contact_id] = contact
+                self.behind[entry.contact_id] = contact
             else:
-                self.written[contact_id] = digest
+                self.written[entry.contact_id] = entry.fingerprint
                 to_write.append(contact)
         return to_write
+
+    def admit(self, changed: list[Changed], behind: Iterable[bool]) -> None:
+        """Records `changed` as written but for those `behind` the cursor, which it holds
+        back: the columnar reader's answer for contacts it read without the contract."""
+        for entry, is_behind in zip(changed, behind, strict=True):
+            if not is_behind:
+                self.written[entry.contact_id] = entry.fingerprint
+            # Rare (an import that kept old timestamps): the second pass takes dicts.
+            elif (contact := self._read(entry)) is not None:
+                self.behind[entry.contact_id] = contact
+
+    def _read(self, entry: Changed) -> dict[str, Any] | None:
+        """The contact read by the contract, with its fingerprint; None once set aside."""
+        try:
+            contact = self._contract.read(entry.item)
+        except RejectedContact as rejected:
+            self.rejected[reject_key(entry.item, rejected)] = (entry.item, rejected)
+            return None
+        contact[CONTENT_HASH] = entry.fingerprint
+        return contact

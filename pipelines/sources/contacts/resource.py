@@ -22,7 +22,7 @@ from pipelines.settings import (
     REJECTS_TABLE,
 )
 from pipelines.sources.contacts.changes import ChangeSorter
-from pipelines.sources.contacts.columnar import ArrowBatches
+from pipelines.sources.contacts.columnar import ArrowBatches, ColumnarReader, split_behind
 from pipelines.sources.contacts.contract import (
     DEFAULT_MAX_TEXT_LENGTH,
     ContactContract,
@@ -252,10 +252,19 @@ def contacts_resource(
         # The cursor less the lag: dlt's incremental drops anything older.
         sorter = ChangeSorter(contract, known.hashes, updated_at.start_value)
         batches = ArrowBatches(contract)
+        reader = ColumnarReader(contract)
 
         def main_pass(items: list[Any]) -> Iterator[Any]:
             """What of `items` the main pass writes, as Arrow tables where they fit."""
-            for ready in batches.add(sorter.sort(items)):
+            changed = sorter.changed(items)
+            table = reader.read(changed) if changed else None
+            if table is None:
+                ready_items = batches.add(sorter.sort(changed))
+            else:
+                current, behind = split_behind(table, updated_at.start_value)
+                sorter.admit(changed, behind)
+                ready_items = batches.add_table(current)
+            for ready in ready_items:
                 if batches.trips_dlt_incremental(ready, updated_at.start_value):
                     sorter.hold_back(ready)
                 else:
