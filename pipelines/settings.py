@@ -64,3 +64,9 @@ def prepare_environment() -> None:
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    # Arrow's default allocator, mimalloc, keeps what the contacts' tables freed, for reuse:
+    # a full load at 40k contacts per API peaked at 420-445 MB with it and 345-357 MB with
+    # the system allocator, which hands large blocks back at once, for about 5% more time
+    # (bench/lean_server.py, three interleaved rounds). On a nightly box memory is what runs
+    # out. Read once, when Arrow first allocates.
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")

@@ -1,4 +1,8 @@
-"""The shared names of sources, datasets, tables and pipelines."""
+"""The shared names of sources, datasets, tables and pipelines, and the environment they run in."""
+
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -47,3 +51,18 @@ def test_each_source_has_a_pipeline_of_its_own(source: str, expected: str) -> No
 def test_the_raw_contacts_tables_are_those_of_every_source_in_order() -> None:
     assert SOURCE_NAMES == ("levcapital", "sprintmode")
     assert RAW_CONTACTS_TABLES == ("raw_levcapital.contacts", "raw_sprintmode.contacts")
+
+
+def test_arrow_allocates_with_the_system_allocator_once_the_environment_is_prepared() -> None:
+    # A process of its own: Arrow reads the setting once, when it first allocates.
+    script = (
+        "from pipelines.settings import prepare_environment; prepare_environment(); "
+        "import pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+    )
+    env = {name: value for name, value in os.environ.items() if name != "ARROW_DEFAULT_MEMORY_POOL"}
+
+    output = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout
+
+    assert output.strip() == "system"
