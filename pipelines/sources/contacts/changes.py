@@ -16,8 +16,9 @@ def canonical_content(contact: dict[str, Any]) -> bytes:
     """A contact's content as canonical JSON: keys sorted, nulls and the fingerprint left out.
 
     A field that is null is written as a field that is absent: an API that leaves nulls out
-    (as the docs allow) and one that sends them describe the same contact. It is also the
-    line the columnar reader parses, so each changed contact is serialized once.
+    (as the docs allow) and one that sends them describe the same contact. Its length in
+    bytes bounds the length of every text in the contact, which spares the columnar reader
+    measuring each one.
     """
     content = {
         name: value for name, value in contact.items() if value is not None and name != CONTENT_HASH

@@ -6,14 +6,14 @@ table whose columns already match the table's schema is written by the extract a
 imported by normalize untouched. Measured at 40k contacts per API against the lean benchmark
 server, the normalizer was a quarter of a full load's CPU time (py-spy).
 
-A page of changed contacts that all fit the contract is read by `ColumnarReader`, straight
-from the canonical JSON their fingerprints were taken of, by Arrow's JSON reader: a quarter of
-the time of reading each contact with the contract and building the table from dicts. Any page
-it cannot read exactly (a field the docs do not name, a value of another type, a timestamp in
-another form) is read contact by contact instead, by the contract, which also sets aside a
-contact that breaks it. A batch with type drift (the number 10004 in the text column `zip`)
-then goes through dlt's normalizer as before, which coerces the value or gives it a variant
-column.
+A page of changed contacts that all fit the contract is built column by column by
+`ColumnarReader`, from the values as the API sent them: half the time of reading each contact
+with the contract and building the table from dicts (6.5 against 13.7 µs per SprintMode
+contact). Any page it cannot read exactly (a field the docs do not name, a value of another
+type, a timestamp in another form) is read contact by contact instead, by the contract, which
+also sets aside a contact that breaks it. A batch with type drift (the number 10004 in the text
+column `zip`) then goes through dlt's normalizer as before, which coerces the value or gives it
+a variant column.
 """
 
 from collections.abc import Iterator
