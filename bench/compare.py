@@ -4,7 +4,8 @@ This machine's speed drifts by a third within an hour, so a lever's before and a
 timed side by side, not an hour apart. Each round runs the fetch-only floor once, then a full
 load into a new DuckDB file and a load with nothing changed, for each revision; the order of
 the two revisions alternates from round to round. Each figure is the fastest of the rounds,
-with every run listed.
+with every run listed. As in `make bench`, the floor must fetch every contact and each full
+load must hold every contact served.
 
     .venv/bin/python bench/compare.py BEFORE [AFTER] [--contacts 40000] [--rounds 4]
 
@@ -19,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmark import SEED, LeanServer, env_for, measure_child, url_args
+from benchmark import SEED, LeanServer, check_loaded, env_for, measure_child, measure_floor
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -73,13 +74,14 @@ def main() -> None:
     try:
         with LeanServer(args.contacts, args.seed, "threads") as server:
             env = env_for(server)
-            floor = [sys.executable, str(BENCH_DIR / "floor.py"), *url_args(server)]
             for round_number in range(args.rounds):
-                floors.append(measure_child(floor, env)[0])
+                floors.append(measure_floor("fetch-only floor", server, runs=1).seconds)
                 order = revisions if round_number % 2 == 0 else revisions[::-1]
                 for revision in order:
                     db = workdir / f"round{round_number}-{revisions.index(revision)}.duckdb"
                     seconds, rss = load(trees[revision], db, env)
+                    # A revision that loads fewer contacts than served would time well.
+                    check_loaded(db, server.contacts)
                     times[revision]["full"].append(seconds)
                     peaks[revision].append(rss)
                     times[revision]["no change"].append(load(trees[revision], db, env)[0])
