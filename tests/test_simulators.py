@@ -893,6 +893,91 @@ def test_clear_hooks(sm):
     assert calls == []
 
 
+# Paging traps: server bugs that would keep a naive client reading forever
+
+
+def lev_pages(sim, n: int, limit: int = 200) -> list[dict]:
+    """The first `n` pages of a cursor walk, following next_cursor as a client would."""
+    pages, params = [], {"limit": limit}
+    for _ in range(n):
+        pages.append(lev_get(sim, **params).json())
+        params = {"limit": limit, "cursor": pages[-1]["pagination"]["next_cursor"]}
+    return pages
+
+
+def test_levcapital_repeat_cursor_answers_with_the_cursor_it_was_given(lev):
+    lev.set_paging_trap("repeat_cursor")
+
+    pages = lev_pages(lev, 4)
+
+    cursors = [page["pagination"]["next_cursor"] for page in pages]
+    assert cursors[1:] == [cursors[0]] * 3
+    assert [page["pagination"]["has_more"] for page in pages] == [True] * 4
+    assert pages[2]["data"] == pages[1]["data"] == pages[3]["data"]
+
+
+def test_levcapital_cursor_loop_leads_back_to_the_first_page(lev):
+    lev.set_paging_trap("cursor_loop")
+
+    pages = lev_pages(lev, 5, limit=200)
+
+    # 500 contacts, of which the connected ones fit three pages of 200; the fourth is page 1.
+    assert pages[2]["pagination"]["has_more"] is True
+    assert pages[3]["data"] == pages[0]["data"]
+
+
+def test_levcapital_endless_empty_pages_after_the_last_contact(lev):
+    lev.set_paging_trap("endless_empty")
+
+    pages = lev_pages(lev, 6)
+
+    assert [len(page["data"]) for page in pages[3:]] == [0, 0, 0]
+    cursors = [page["pagination"]["next_cursor"] for page in pages]
+    assert len(set(cursors)) == 6
+    assert all(page["pagination"]["has_more"] for page in pages)
+
+
+def test_sprintmode_clamp_pages_serves_the_last_page_past_the_end(sm):
+    sm.set_paging_trap("clamp_pages")
+
+    pages = [sm_get(sm, page=number, limit=100).json()["data"] for number in (3, 4, 9)]
+
+    assert pages[0]["items"] == pages[1]["items"] == pages[2]["items"] != []
+    assert [page["hasMore"] for page in pages] == [True, True, True]
+    assert [page["page"] for page in pages] == [3, 4, 9]
+
+
+def test_sprintmode_stuck_page_repeats_one_page_from_then_on(sm):
+    sm.set_paging_trap("stuck_page", from_page=2)
+
+    pages = [sm_get(sm, page=number, limit=50).json()["data"] for number in (1, 2, 3, 7)]
+
+    assert pages[1]["items"] == pages[2]["items"] == pages[3]["items"] != pages[0]["items"]
+    assert all(page["hasMore"] for page in pages)
+
+
+def test_sprintmode_endless_empty_says_has_more_past_the_end(sm):
+    sm.set_paging_trap("endless_empty")
+
+    page = sm_get(sm, page=4, limit=100).json()["data"]
+
+    assert (page["items"], page["hasMore"]) == ([], True)
+
+
+def test_paging_traps_through_the_control_endpoint(sm):
+    answer = requests.post(sm.base_url + "/_sim/paging", json={"trap": "clamp_pages"}, timeout=5)
+    assert answer.json() == {"ok": True, "paging_trap": "clamp_pages"}
+    assert requests.get(sm.base_url + "/_sim/state", timeout=5).json()["paging_trap"] == (
+        "clamp_pages"
+    )
+    refused = requests.post(sm.base_url + "/_sim/paging", json={"trap": "nope"}, timeout=5)
+    assert refused.status_code == 400
+    assert "clamp_pages, stuck_page, endless_empty" in refused.json()["error"]
+    cleared = requests.post(sm.base_url + "/_sim/paging", json={"trap": None}, timeout=5)
+    assert cleared.json()["paging_trap"] is None
+    assert sm_get(sm, page=4, limit=100).json()["data"]["hasMore"] is False
+
+
 def test_latency_delays_every_api_response(sm):
     sm.latency = 0.15
 

@@ -11,7 +11,7 @@ import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
 from pipelines.demo.simulators.clock import Clock, format_iso_z, parse_timestamp, to_epoch
 from pipelines.demo.simulators.data import levcapital as generated
@@ -190,6 +190,11 @@ class LevCapitalStore(CorruptibleStore):
         with self._lock:
             return len(self._listed)
 
+    def highest_listed_id(self) -> int:
+        """Returns the highest id the list endpoint serves, 0 when it serves none."""
+        with self._lock:
+            return self._listed[-1] if self._listed else 0
+
     def list_all(self) -> list[dict[str, Any]]:
         """Returns every listed (connected) contact in listing order (id ascending).
 
@@ -360,6 +365,12 @@ class LevCapitalSimulator(Simulator):
     name = "levcapital"
     store: LevCapitalStore
     list_shapes = _LIST_SHAPES
+    paging_traps: ClassVar[dict[str, str]] = {
+        "repeat_cursor": "a page asked for with a cursor answers with that same cursor, and "
+        "has_more true",
+        "cursor_loop": "the last page answers has_more true, with a cursor back to the start",
+        "endless_empty": "past the last contact, has_more true with empty pages and new cursors",
+    }
 
     def __init__(
         self,
@@ -508,6 +519,14 @@ class LevCapitalSimulator(Simulator):
             items, total, last_id = self.store.page_after(after_id, limit, shape)
             has_more = last_id is not None
             next_cursor = None if last_id is None else encode_cursor(last_id)
+            if self._trapped("repeat_cursor", page) and cursor is not None:
+                has_more, next_cursor = True, cursor
+            elif self._trapped("cursor_loop", page) and not has_more:
+                has_more, next_cursor = True, encode_cursor(0)
+            elif self._trapped("endless_empty", page) and not has_more:
+                # Past the last contact: empty pages, each with a cursor further on.
+                has_more = True
+                next_cursor = encode_cursor(max(after_id, self.store.highest_listed_id()) + 1)
             if next_cursor is not None and page is not None:
                 self._remember_cursor(next_cursor, page + 1)
         else:

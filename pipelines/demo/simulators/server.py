@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 from urllib.parse import parse_qsl, urlsplit
 
 from pipelines.demo.simulators.clock import Clock
@@ -247,6 +247,9 @@ class Simulator:
     Attributes:
         list_shape: What the list endpoint sends per item, one of LIST_SHAPES; settable, it
             applies from the next request on. GET by id always sends every field.
+        paging_trap: How the listing's pagination misbehaves, one of the API's `paging_traps`
+            (a server bug that would make a naive client read forever), or None; settable.
+        paging_trap_from: The 1-based listing page from which the trap applies.
         clock: The simulated clock that stamps writes and envelopes.
         faults: The fault rules queue.
         latency: Seconds slept before every API response.
@@ -257,6 +260,8 @@ class Simulator:
     store: Any
     # Each shape of LIST_SHAPES for this API.
     list_shapes: dict[str, ListShape]
+    # The ways this API's pagination can be made to misbehave, by name, with what each does.
+    paging_traps: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,
@@ -267,6 +272,8 @@ class Simulator:
         list_shape: str = "full",
     ) -> None:
         self.list_shape = list_shape
+        self.paging_trap: str | None = None
+        self.paging_trap_from = 2
         self.api_key = api_key
         self.clock = clock or Clock()
         self.faults = FaultQueue()
@@ -334,6 +341,24 @@ class Simulator:
             raise ValueError(f"list shape must be one of {', '.join(LIST_SHAPES)}")
         # One tuple, so a request being served sees the old shape or the new one, never a mix.
         self._list_shape = (shape, self.list_shapes[shape])
+
+    def set_paging_trap(self, trap: str | None, from_page: int = 2) -> None:
+        """Makes the listing's pagination misbehave as `trap` says, from page `from_page` on;
+        None serves it as documented again.
+
+        Raises:
+            ValueError: If the trap is not one of this API's, or the page is not positive.
+        """
+        if trap is not None and trap not in self.paging_traps:
+            known = ", ".join(self.paging_traps) or "none"
+            raise ValueError(f"paging trap must be one of {known}, or null")
+        if isinstance(from_page, bool) or not isinstance(from_page, int) or from_page < 1:
+            raise ValueError("from_page must be a positive integer")
+        self.paging_trap, self.paging_trap_from = trap, from_page
+
+    def _trapped(self, trap: str, page: int | None) -> bool:
+        """Whether the paging trap `trap` applies to list page `page`."""
+        return self.paging_trap == trap and page is not None and page >= self.paging_trap_from
 
     def _shape(self) -> ListShape:
         """Returns the list shape to serve the current request with."""
@@ -494,6 +519,8 @@ class Simulator:
             "latency": self.latency,
             "rate_limit": self.rate_limit,
             "list_shape": self.list_shape,
+            "paging_trap": self.paging_trap,
+            "paging_trap_from": self.paging_trap_from,
             "corrupted": self.store.corrupted_ids(),
             "faults": self.faults.pending(),
         }
@@ -515,6 +542,10 @@ class Simulator:
             if (method, path) == ("POST", "/_sim/shape"):
                 self.list_shape = json_body(request).get("shape")
                 return ApiResponse(200, {"ok": True, "list_shape": self.list_shape})
+            if (method, path) == ("POST", "/_sim/paging"):
+                body = json_body(request)
+                self.set_paging_trap(body.get("trap"), body.get("from_page", 2))
+                return ApiResponse(200, {"ok": True, "paging_trap": self.paging_trap})
             if (method, path) == ("GET", "/_sim/people"):
                 return self._control_people()
             if (method, path) == ("POST", "/_sim/people"):

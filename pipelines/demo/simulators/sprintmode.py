@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import math
 import random
 import re
 import threading
@@ -11,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from http import HTTPStatus
 from operator import itemgetter
-from typing import Any
+from typing import Any, ClassVar
 
 from pipelines.demo.simulators.clock import (
     Clock,
@@ -366,6 +367,12 @@ class SprintModeSimulator(Simulator):
     name = "sprintmode"
     store: SprintModeStore
     list_shapes = _LIST_SHAPES
+    paging_traps: ClassVar[dict[str, str]] = {
+        "clamp_pages": "a page past the last answers the last page again, with hasMore true",
+        "stuck_page": "every page from `from_page` on answers that page's contacts, with "
+        "hasMore true",
+        "endless_empty": "hasMore is always true; pages past the last are empty",
+    }
 
     def __init__(
         self,
@@ -491,14 +498,17 @@ class SprintModeSimulator(Simulator):
         # Like the Express handler behind it, an empty filter value means no filter.
         filters = {name: query[name] for name in (*_EXACT_FILTERS, "search") if query.get(name)}
         self._run_list_hooks(page)
-        items, total = self.store.page(page, limit, filters, self._shape())
-        data = {
-            "items": items,
-            "total": total,
-            "page": page,
-            "limit": limit,
-            "hasMore": page * limit < total,
-        }
+        served_page = page
+        if self._trapped("stuck_page", page):
+            served_page = self.paging_trap_from
+        items, total = self.store.page(served_page, limit, filters, self._shape())
+        has_more = page * limit < total
+        if self._trapped("clamp_pages", page) and not items and total:
+            # Past the end: the last page again, as a server that clamps the page number does.
+            items, total = self.store.page(math.ceil(total / limit), limit, filters, self._shape())
+        if self.paging_trap is not None and self._trapped(self.paging_trap, page):
+            has_more = True
+        data = {"items": items, "total": total, "page": page, "limit": limit, "hasMore": has_more}
         return ApiResponse(200, {"ok": True, "data": data})
 
     def _create(self, request: ApiRequest) -> ApiResponse:
