@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from postgres import pg_cli, pg_env, pg_query, postgres_server, postgres_url  # noqa: F401
 from subprocesses import contacts_elt_starter
 
 from pipelines.demo.simulators import LevCapitalSimulator, SprintModeSimulator

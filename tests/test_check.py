@@ -28,7 +28,7 @@ def api_requests(sim) -> list[tuple[str, str, dict[str, str]]]:
     return [(request.method, request.path, request.query) for request in sim.requests]
 
 
-def test_with_good_keys_check_passes_with_one_request_per_api_and_creates_no_file(
+def test_with_good_keys_check_passes_with_two_small_requests_per_api_and_creates_no_file(
     sims, contacts_elt_cli, duckdb_path, tmp_path
 ):
     before = files_under(tmp_path)
@@ -54,11 +54,16 @@ def test_with_good_keys_check_passes_with_one_request_per_api_and_creates_no_fil
         "is writable"
     )
     assert re.fullmatch(r"dbt: ok, the project parses for duckdb: \d+ models, \d+ tests", lines[3])
+    # The second request asks for the next contact (LevCapital) or for the page past the last
+    # (SprintMode): that is where a server's paging bugs show.
+    first_cursor = api_requests(sims["levcapital"])[1][2]["cursor"]
     assert api_requests(sims["levcapital"]) == [
-        ("GET", "/api/external/v2/contacts", {"limit": "1"})
+        ("GET", "/api/external/v2/contacts", {"limit": "1"}),
+        ("GET", "/api/external/v2/contacts", {"limit": "1", "cursor": first_cursor}),
     ]
     assert api_requests(sims["sprintmode"]) == [
-        ("GET", "/api/contacts", {"page": "1", "limit": "1"})
+        ("GET", "/api/contacts", {"page": "1", "limit": "1"}),
+        ("GET", "/api/contacts", {"page": "301", "limit": "1"}),
     ]
     assert files_under(tmp_path) == before
     assert not duckdb_path.exists()
@@ -116,3 +121,23 @@ def test_an_existing_database_held_by_a_run_exits_75(sims, contacts_elt_cli, duc
     assert code == 0
     assert f"database: ok, {duckdb_path} is writable, no run holds it" in stdout
     assert LEVCAPITAL_KEY not in stdout
+
+
+def test_check_fails_an_api_whose_cursor_repeats_and_notes_one_that_clamps_its_pages(
+    sims, contacts_elt_cli
+):
+    sims["levcapital"].set_paging_trap("repeat_cursor")
+    sims["sprintmode"].set_paging_trap("clamp_pages")
+
+    code, stdout, stderr = finish(contacts_elt_cli("check"))
+
+    assert code == 1
+    assert stderr == (
+        "levcapital: FAILED, the API returned the same cursor twice when asked for two pages "
+        "of one contact: a night would fail\n"
+    )
+    assert stdout.splitlines()[0] == (
+        f"sprintmode: ok, {sims['sprintmode'].base_url} accepts the key and lists 300 contacts; "
+        "page 301 of one contact, past the last, repeats contacts: a night takes its listing as "
+        "complete once every contact of the total is read"
+    )

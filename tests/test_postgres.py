@@ -4,18 +4,13 @@ dlt's DESTINATION__POSTGRES__CREDENTIALS), then the database compared with what 
 """
 
 import re
-import shutil
 import signal
-import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
 
 import psycopg2
-import pytest
-from subprocesses import contacts_elt_starter
+from postgres import PASSWORD, finish
 from test_crashes import change_both_apis
 from test_transform import readme_queries
 
@@ -23,46 +18,6 @@ from pipelines.warehouse import PostgresDatabase
 from pipelines.warehouse.postgres import RUN_LOCK_KEY, resolve_credentials
 
 SOURCES = ("levcapital", "sprintmode")
-PASSWORD = "contacts-test-password"
-
-
-@pytest.fixture
-def pg_query(postgres_url: str) -> Callable[..., list[tuple[Any, ...]]]:
-    def run(sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        connection = psycopg2.connect(postgres_url)
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                return cursor.fetchall()
-        finally:
-            connection.close()
-
-    return run
-
-
-@pytest.fixture
-def pg_env(
-    simulator_env: dict[str, str], fast_http: dict[str, str], postgres_url: str, monkeypatch
-) -> Iterator[dict[str, str]]:
-    """The environment of a nightly job on PostgreSQL; its working folder is removed after."""
-    env = simulator_env | fast_http | {"PYTHONUNBUFFERED": "1"}
-    env.pop("CONTACTS_DUCKDB", None)
-    env.update(CONTACTS_DESTINATION="postgres", DESTINATION__POSTGRES__CREDENTIALS=postgres_url)
-    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_url)
-    working_dir = PostgresDatabase(resolve_credentials()).working_dir
-    yield env
-    shutil.rmtree(working_dir, ignore_errors=True)
-
-
-@pytest.fixture
-def pg_cli(pg_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
-    with contacts_elt_starter(pg_env, tmp_path) as start:
-        yield start
-
-
-def finish(process: subprocess.Popen) -> tuple[int, str, str]:
-    stdout, stderr = process.communicate(timeout=300)
-    return process.returncode, stdout, stderr
 
 
 def listed_keys(sims) -> list[str]:

@@ -62,10 +62,14 @@ def check_source(source_name: str) -> Check:
     """Resolves the source's configuration as a run would and asks its API for one contact."""
     # Imported here: dlt and the sources take a second, and each check reports on its own.
     from pipelines.runs.failures import describe_failure, first_line
+    from pipelines.sources.contacts.listing import ListingStalled
     from pipelines.sources.registry import probe_function
 
     try:
         probe = probe_function(source_name)()
+    except ListingStalled as stalled:
+        detail = f"{stalled.cause} when asked for two pages of one contact: a night would fail"
+        return Check(source_name, False, detail)
     except Exception as error:
         expected = describe_failure(source_name, error)
         detail = expected or _without_secret(
@@ -73,7 +77,8 @@ def check_source(source_name: str) -> Check:
         )
         return Check(source_name, False, detail, exception=None if expected else error)
     listed = "a total it does not report" if probe.total is None else f"{probe.total:,} contacts"
-    return Check(source_name, True, f"{probe.base_url} accepts the key and lists {listed}")
+    note = f"; {probe.note}" if probe.note else ""
+    return Check(source_name, True, f"{probe.base_url} accepts the key and lists {listed}{note}")
 
 
 def check_database(warehouse: Warehouse) -> Check:

@@ -11,6 +11,7 @@ from requests import ConnectionError as RequestsConnectionError
 from requests import RequestException, Timeout
 
 from pipelines.http.errors import SourceApiError
+from pipelines.sources.contacts.listing import ListingStalled
 
 
 def describe_failure(source_name: str, error: BaseException) -> str | None:
@@ -20,7 +21,7 @@ def describe_failure(source_name: str, error: BaseException) -> str | None:
     innermost one we recognise.
     """
     for cause in _causes(error):
-        if isinstance(cause, SourceApiError):
+        if isinstance(cause, SourceApiError | ListingStalled):
             return cause.describe()
         if isinstance(cause, ConfigFieldMissingException):
             missing = ", ".join(cause.fields)

@@ -1,5 +1,8 @@
-"""One pass over an API's listing: its pages, and whether it can be trusted to mark deletes."""
+"""One pass over an API's listing: its pages, whether it ends, and whether it can mark deletes."""
 
+import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +17,20 @@ class Page:
     total: int | None
     has_more: bool | None = None
     limit: int | None = None
+    next_cursor: Any = None
+    """The cursor the API gave for the next page, on a cursor listing."""
+
+    def __post_init__(self) -> None:
+        # Counts as the API sent them: anything but a count (a string, a negative number) is
+        # taken as not sent, rather than failing the night over pagination metadata.
+        self.total = _count(self.total)
+        self.limit = _count(self.limit)
+        if self.next_cursor == "":
+            self.next_cursor = None
+
+
+def _count(value: Any) -> int | None:
+    return value if type(value) is int and value >= 0 else None
 
 
 @dataclass
@@ -23,6 +40,8 @@ class Probe:
     base_url: str
     total: int | None
     """The contacts the listing reports, when the API reports a total."""
+    note: str | None = None
+    """Something the API does that a night copes with but an operator should know."""
 
 
 class Listing:
@@ -52,6 +71,16 @@ class Listing:
         if page.total is not None:
             self.totals.append(page.total)
 
+    def new_in(self, page: Page) -> int:
+        """How many of a page's contacts this listing has not read yet; an item without an id
+        counts as new, since it can be compared with nothing."""
+        return sum(1 for contact in page.contacts if item_id(contact) not in self.ids)
+
+    @property
+    def read(self) -> int:
+        """The contacts read so far, each once."""
+        return len(self.ids) + self.without_id
+
     @property
     def problem(self) -> str | None:
         """Why the listing is not consistent, or None when it is."""
@@ -65,3 +94,136 @@ class Listing:
         if self.totals and self.totals[-1] != seen:
             return f"{seen} contacts were listed of a total of {self.totals[-1]}"
         return None
+
+
+class ListingStalled(Exception):
+    """A listing that made no progress, stopped before it could run forever.
+
+    The source fails with `describe()`: one line that says what the API did.
+    """
+
+    def __init__(self, cause: str, pages: int) -> None:
+        self.cause = cause
+        self.pages = pages
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        pages = f"{self.pages:,} page" + ("" if self.pages == 1 else "s")
+        return f"{self.cause}; the listing was stopped after {pages}"
+
+
+# No-progress pages tolerated in a row: a page of repeats can come from contacts created ahead of
+# an offset listing, an empty one from a filter applied after the limit; three in a row do not.
+_PAGES_WITHOUT_PROGRESS = 3
+
+
+class ListingGuard:
+    """Ends a listing that makes no progress, whatever the API's `has_more` says.
+
+    A server bug that repeats a cursor, or clamps a page number to the last page, answers every
+    next page with contacts already read and `has_more` true: a client that trusts it reads
+    forever. Each page of a listing is checked as it comes:
+
+    - once every contact of the reported total was read, a page that brings nothing new or
+      repeats a cursor ends it as complete (a page number clamped to the last page);
+    - otherwise a cursor the API already gave in this listing stops it, and so do a cursor
+      that leads to contacts already read, a page of repeats past the pages the total fills,
+      and three pages in a row that bring nothing new;
+    - more pages than the reported total fills, plus `extra_pages`, stop it;
+    - and past `deadline` (a `clock()` value), the listing stops whatever it is doing.
+    """
+
+    def __init__(
+        self,
+        extra_pages: int,
+        deadline: float,
+        deadline_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.pages = 0
+        self._extra_pages = extra_pages
+        self._deadline = deadline
+        self._deadline_seconds = deadline_seconds
+        self._clock = clock
+        self._cursors: set[Any] = set()
+        self._total: int | None = None
+        self._page_size = 0
+        self._without_progress = 0
+
+    def admit(self, page: Page, new_contacts: int, contacts_read: int) -> bool:
+        """Checks the next page of the listing.
+
+        Args:
+            page: the page, as the API answered it.
+            new_contacts: how many of its contacts the listing had not read before.
+            contacts_read: how many contacts the listing has read, this page's included.
+
+        Returns:
+            False when the listing is complete and must not be read further, else True.
+
+        Raises:
+            ListingStalled: the listing makes no progress; says how.
+        """
+        self.pages += 1
+        if page.total is not None:
+            self._total = max(self._total or 0, page.total)
+        self._page_size = max(self._page_size, page.limit or 0, len(page.contacts))
+        complete = self._total is not None and contacts_read >= self._total
+        if not new_contacts and complete:
+            return False
+        if page.next_cursor is not None:
+            cursor = page.next_cursor
+            if not isinstance(cursor, str | int):
+                cursor = repr(cursor)
+            if cursor in self._cursors:
+                if complete:
+                    return False
+                raise ListingStalled("the API returned the same cursor twice", self.pages)
+            self._cursors.add(cursor)
+        if new_contacts:
+            self._without_progress = 0
+        else:
+            self._stop_without_progress(page, contacts_read)
+        pages_filled = self._pages_filled()
+        if pages_filled is not None and self.pages > pages_filled + self._extra_pages:
+            raise ListingStalled(
+                f"the API kept saying more pages follow: {self.pages:,} pages read, where its "
+                f"total of {self._total:,} contacts fills {pages_filled:,}",
+                self.pages,
+            )
+        if self._clock() > self._deadline:
+            raise ListingStalled(
+                f"the listing took longer than {self._deadline_seconds:,.0f} s "
+                "([sources.sync] max_listing_seconds)",
+                self.pages,
+            )
+        return True
+
+    def _pages_filled(self) -> int | None:
+        """The pages the reported total fills at the page size seen, when there is a total."""
+        if self._total is None or not self._page_size:
+            return None
+        return max(1, math.ceil(self._total / self._page_size))
+
+    def _stop_without_progress(self, page: Page, contacts_read: int) -> None:
+        """Raises unless a page with nothing new can still be an honest listing's."""
+        self._without_progress += 1
+        of_total = f" of {self._total:,}" if self._total is not None else ""
+        read = f"{contacts_read:,}{of_total} contacts read"
+        pages_filled = self._pages_filled()
+        if page.contacts and page.next_cursor is not None:
+            raise ListingStalled(
+                f"the API's cursor led to a page of contacts already listed ({read})", self.pages
+            )
+        if page.contacts and pages_filled is not None and self.pages > pages_filled:
+            raise ListingStalled(
+                f"page {self.pages:,} repeated contacts already listed, past the "
+                f"{pages_filled:,} pages its total fills ({read})",
+                self.pages,
+            )
+        if self._without_progress >= _PAGES_WITHOUT_PROGRESS:
+            what = "empty pages" if not page.contacts else "pages of contacts already listed"
+            raise ListingStalled(
+                f"the API kept answering with {what} while saying more follow ({read})",
+                self.pages,
+            )

@@ -2,7 +2,9 @@
 
 import logging
 import math
+import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,7 +31,7 @@ from pipelines.sources.contacts.contract import (
     RejectedContact,
 )
 from pipelines.sources.contacts.deletes import deletions_rows, reconcile
-from pipelines.sources.contacts.listing import Listing, Page
+from pipelines.sources.contacts.listing import Listing, ListingGuard, Page
 from pipelines.sources.contacts.rejects import rejects_rows
 
 logger = logging.getLogger(__name__)
@@ -67,6 +69,12 @@ class SyncPolicy(BaseConfiguration):
     """Pages fetched ahead of the pipeline in a background thread; 0 fetches inline."""
     max_text_length: int = DEFAULT_MAX_TEXT_LENGTH
     """Characters a text value may hold; a contact with a longer one is set aside."""
+    extra_pages: int = 20
+    """Pages a listing may run past those its reported total fills (contacts created while it
+    is read) before it is stopped as one that never ends."""
+    max_listing_seconds: float = 6 * 3600.0
+    """The longest one source's listings may take in a run, the last resort against a
+    listing that never ends; past it the source fails."""
 
 
 @dataclass
@@ -270,20 +278,35 @@ def contacts_resource(
                 else:
                     yield ready
 
+        # Every listing of this run ends by then, however the API pages.
+        deadline = time.monotonic() + policy.max_listing_seconds
         # At least one listing: `listing` is always bound after the loop.
         for _ in range(max(1, policy.max_listings)):
             listing = Listing()
+            guard = ListingGuard(policy.extra_pages, deadline, policy.max_listing_seconds)
             sorter.start_listing()
             stats.listings += 1
-            # Pages are fetched in a thread of their own while dlt processes earlier ones.
-            pages = prefetched(api.list_pages(), depth=policy.prefetch_pages)
-            for number, page in enumerate(pages, start=1):
-                if number == 1:
-                    stats.count_listing_total(page)
-                stats.pages += 1
-                stats.contacts_seen += len(page.contacts)
-                listing.add(page)
-                yield from main_pass(page.contacts)
+            # Pages are fetched in a thread of their own while dlt processes earlier ones;
+            # closed as soon as the listing ends or is stopped, which stops that thread.
+            with closing(prefetched(api.list_pages(), depth=policy.prefetch_pages)) as pages:
+                for number, page in enumerate(pages, start=1):
+                    if number == 1:
+                        stats.count_listing_total(page)
+                    stats.pages += 1
+                    stats.contacts_seen += len(page.contacts)
+                    new = listing.new_in(page)
+                    complete = not guard.admit(page, new, listing.read + new)
+                    if new or not complete:
+                        listing.add(page)
+                        yield from main_pass(page.contacts)
+                    if complete:
+                        logger.info(
+                            "every one of the %s contacts the API reports was read by page %s, "
+                            "though it said more follow: the listing is complete",
+                            listing.read,
+                            number,
+                        )
+                        break
             yield from batches.flush()
             if listing.problem is None:
                 break

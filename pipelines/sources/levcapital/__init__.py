@@ -11,7 +11,7 @@ from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginat
 
 from pipelines.http.errors import response_checker
 from pipelines.http.session import HttpPolicy, retrying_session
-from pipelines.sources.contacts.listing import Page, Probe
+from pipelines.sources.contacts.listing import ListingStalled, Page, Probe
 from pipelines.sources.contacts.resource import (
     ContactsApi,
     ExtractStats,
@@ -63,7 +63,13 @@ def levcapital_source(
             CONTACTS_PATH, params={"limit": page_size}, hooks=hooks, timeout=http.timeout
         ):
             pagination = page.response.json().get("pagination") or {}
-            yield Page(list(page), pagination.get("total"))
+            yield Page(
+                list(page),
+                pagination.get("total"),
+                has_more=pagination.get("has_more"),
+                limit=pagination.get("limit"),
+                next_cursor=pagination.get("next_cursor"),
+            )
 
     def fetch_contact(contact_id: Any) -> dict[str, Any] | None:
         # The API answers for any contact of the account, but lists only connected ones.
@@ -109,18 +115,34 @@ def levcapital_probe(
 ) -> Probe:
     """Asks for one contact, to prove the base URL, the key and the origin app.
 
-    Its arguments resolve from the same configuration as `levcapital_source`'s.
+    Its arguments resolve from the same configuration as `levcapital_source`'s. When more
+    contacts follow, it asks for the second one with the cursor it was given, which shows a
+    cursor that repeats or leads back, a bug that would stop the night's listing.
 
     Raises:
         SourceApiError: the API refused or broke its contract; `describe()` says why.
+        ListingStalled: the second page repeats the cursor or the contact of the first.
         requests.RequestException: the API could not be reached.
     """
     client = contacts_client(base_url, api_key, origin_app, http)
-    response = client.get(
-        CONTACTS_PATH,
-        params={"limit": 1},
-        hooks=response_checker(check_listing),
-        timeout=http.timeout,
-    )
-    pagination = response.json().get("pagination") or {}
-    return Probe(base_url=base_url, total=pagination.get("total"))
+    hooks = response_checker(check_listing)
+
+    def page_of_one(cursor: Any = None) -> Page:
+        params = {"limit": 1} if cursor is None else {"limit": 1, "cursor": cursor}
+        body = client.get(CONTACTS_PATH, params=params, hooks=hooks, timeout=http.timeout).json()
+        pagination = body.get("pagination") or {}
+        return Page(
+            body["data"],
+            pagination.get("total"),
+            has_more=pagination.get("has_more"),
+            next_cursor=pagination.get("next_cursor"),
+        )
+
+    first = page_of_one()
+    if first.has_more and first.next_cursor is not None:
+        second = page_of_one(first.next_cursor)
+        if second.next_cursor == first.next_cursor:
+            raise ListingStalled("the API returned the same cursor twice", 2)
+        if second.contacts and second.contacts == first.contacts:
+            raise ListingStalled("the API's cursor led back to the first contact", 2)
+    return Probe(base_url=base_url, total=first.total)

@@ -142,17 +142,26 @@ def sprintmode_probe(
 ) -> Probe:
     """Asks for one contact, to prove the base URL and the key.
 
-    Its arguments resolve from the same configuration as `sprintmode_source`'s.
+    Its arguments resolve from the same configuration as `sprintmode_source`'s. It also asks
+    for the page past the last, which shows a page number clamped to the last page.
 
     Raises:
         SourceApiError: the API refused or broke its contract; `describe()` says why.
         requests.RequestException: the API could not be reached.
     """
     client = contacts_client(base_url, api_key, http)
-    response = client.get(
-        CONTACTS_PATH,
-        params={"page": 1, "limit": 1},
-        hooks=response_checker(check_listing),
-        timeout=http.timeout,
-    )
-    return Probe(base_url=base_url, total=page_from_data(response.json()["data"]).total)
+    hooks = response_checker(check_listing)
+
+    def page_of_one(number: int) -> Page:
+        params = {"page": number, "limit": 1}
+        response = client.get(CONTACTS_PATH, params=params, hooks=hooks, timeout=http.timeout)
+        return page_from_data(response.json()["data"])
+
+    first = page_of_one(1)
+    note = None
+    if first.total and page_of_one(first.total + 1).contacts:
+        note = (
+            f"page {first.total + 1:,} of one contact, past the last, repeats contacts: a night "
+            "takes its listing as complete once every contact of the total is read"
+        )
+    return Probe(base_url=base_url, total=first.total, note=note)
