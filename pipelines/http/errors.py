@@ -1,5 +1,6 @@
 """Errors the two CRM APIs answer with, turned into exceptions that name the source and cause."""
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -88,13 +89,39 @@ def json_body(response: Response) -> Any:
         return response.json()
     try:
         # orjson decodes a page in about 60% of json's time (10k SprintMode contacts, 0.04 s
-        # against 0.064 s); a body it refuses (not UTF-8, an integer beyond 64 bits) goes
-        # to requests' own decoder.
+        # against 0.064 s).
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError:
-        try:
-            body = response.json()
-        except ValueError:
+        body = _lenient_json(response)
+        if body is _NOT_JSON:
             return None
     response.json = lambda **_: body  # type: ignore[method-assign]
     return body
+
+
+class NotJsonNumber(float):
+    """NaN, Infinity or -Infinity in an answer: no JSON number, though some servers' encoders
+    write them. A float of its own type, so that the contract can set the contact aside, and
+    orjson, which refuses float subclasses, never writes it as a silent null."""
+
+
+_NOT_JSON = object()
+
+
+def _lenient_json(response: Response) -> Any:
+    """The body orjson refused, read as leniently as Python can, or `_NOT_JSON`.
+
+    Python's json takes what orjson does not: an integer beyond 64 bits, a lone surrogate
+    (`"\\ud800"`), and NaN or Infinity (as `NotJsonNumber`). Those values reach the contract,
+    which sets aside a contact that no destination could store, instead of the whole page
+    failing its source. A body in another encoding goes to requests' decoder, which guesses it.
+    """
+    for decode in (
+        lambda: json.loads(response.content, parse_constant=NotJsonNumber),
+        response.json,
+    ):
+        try:
+            return decode()
+        except ValueError:
+            continue
+    return _NOT_JSON

@@ -16,6 +16,7 @@ from pipelines.sources.contacts.columnar import (
     arrow_schema,
     split_behind,
 )
+from pipelines.sources.contacts.contract import RejectedContact
 from pipelines.sources.levcapital.settings import CONTACT_CONTRACT as LEVCAPITAL
 from pipelines.sources.sprintmode.settings import CONTACT_CONTRACT as SPRINTMODE
 
@@ -67,6 +68,15 @@ def test_json_goes_as_its_text() -> None:
     contact = checked({"id": "c1", "enrichment_data": {"industry": "Media"}}, SPRINTMODE)
     table = one_table(ArrowBatches(SPRINTMODE), [contact])
     assert table.column("enrichment_data").to_pylist() == ['{"industry":"Media"}']
+
+
+def test_json_with_an_integer_beyond_64_bits_goes_as_its_exact_text() -> None:
+    # orjson refuses it; both databases store it in JSON.
+    contact = checked({"id": "c1", "enrichment_data": {"n": 2**70, "a": "é"}}, SPRINTMODE)
+    table = one_table(ArrowBatches(SPRINTMODE), [contact])
+    assert table.column("enrichment_data").to_pylist() == [
+        '{"n": 1180591620717411303424, "a": "é"}'
+    ]
 
 
 @pytest.mark.parametrize(
@@ -203,6 +213,21 @@ def test_the_reader_leaves_other_timestamp_forms_to_the_contract(updated_at) -> 
     assert ColumnarReader(LEVCAPITAL).read(changed_of(items)) is None
 
 
+@pytest.mark.parametrize(
+    "updated_at",
+    [
+        pytest.param("0001-01-01T00:00:00+05:00", id="year-0-in-utc"),
+        pytest.param("9999-12-31T23:59:59-05:00", id="year-10000-in-utc"),
+    ],
+)
+def test_the_reader_leaves_instants_no_datetime_can_hold_to_the_contract(updated_at) -> None:
+    items = [{"id": 1, "updated_at": "2024-06-02T10:00:00Z"}, {"id": 2, "updated_at": updated_at}]
+
+    assert ColumnarReader(LEVCAPITAL).read(changed_of(items)) is None
+    with pytest.raises(RejectedContact, match=r"^updated_at is unreadable"):
+        LEVCAPITAL.read(items[1])
+
+
 def test_the_reader_leaves_a_column_of_mixed_timestamp_forms_to_the_contract() -> None:
     items = [
         {"id": 1, "updated_at": "2024-06-02T10:00:00Z"},
@@ -227,6 +252,8 @@ def test_the_reader_leaves_a_column_of_mixed_timestamp_forms_to_the_contract() -
         pytest.param({"id": 1, "is_primary": 1}, id="a number in a boolean column"),
         pytest.param({"id": 1, "title": {"name": "CFO"}}, id="an object in a text column"),
         pytest.param({"id": 1, "owner_account_id": 2**70}, id="an integer beyond 64 bits"),
+        pytest.param({"id": 1, "title": "VP\x00"}, id="a NUL character"),
+        pytest.param({"id": 1, "title": "VP\ud800"}, id="a lone surrogate"),
         pytest.param({"id": "1"}, id="an id of another type"),
         pytest.param({"id": ""}, id="an empty id"),
         pytest.param({"first_name": "Ada"}, id="no id"),

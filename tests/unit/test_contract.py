@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from pipelines.http.errors import NotJsonNumber
 from pipelines.sources.contacts.contract import (
     ContactContract,
     RejectedContact,
@@ -200,6 +201,73 @@ def rejection(contract: ContactContract, item: Any) -> RejectedContact:
             SPRINTMODE, "c1", None, "is a string, not a contact object", id="sm-string-item"
         ),
         pytest.param(LEVCAPITAL, 7, None, "is a number, not a contact object", id="number-item"),
+        pytest.param(
+            LEVCAPITAL,
+            {"id": 1, "title": "VP\x00Sales"},
+            1,
+            "title contains a NUL character (\\u0000), which PostgreSQL cannot store",
+            id="lev-nul-in-a-title",
+        ),
+        pytest.param(
+            SPRINTMODE,
+            {"id": "c1", "nickname": "\x00"},
+            "c1",
+            "nickname contains a NUL character (\\u0000), which PostgreSQL cannot store",
+            id="sm-nul-in-an-undocumented-field",
+        ),
+        pytest.param(
+            SPRINTMODE,
+            {"id": "c1", "enrichment_data": {"notes": ["ok", {"x": "a\x00"}]}},
+            "c1",
+            "enrichment_data holds a text that contains a NUL character (\\u0000), which "
+            "PostgreSQL cannot store",
+            id="sm-nul-nested-in-json",
+        ),
+        pytest.param(
+            SPRINTMODE,
+            {"id": "c1", "enrichment_data": {"\x00": 1}},
+            "c1",
+            "enrichment_data holds a text that contains a NUL character (\\u0000), which "
+            "PostgreSQL cannot store",
+            id="sm-nul-in-a-json-key",
+        ),
+        pytest.param(
+            SPRINTMODE,
+            {"id": "c1", "bad\x00name": 1},
+            "c1",
+            "has a field name that contains a NUL character (\\u0000), which PostgreSQL cannot "
+            "store",
+            id="sm-nul-in-a-field-name",
+        ),
+        pytest.param(
+            SPRINTMODE,
+            {"id": "c\x001"},
+            None,
+            "has an id that contains a NUL character (\\u0000), which PostgreSQL cannot store",
+            id="sm-nul-in-the-id",
+        ),
+        pytest.param(
+            LEVCAPITAL,
+            {"id": 1, "first_name": "Ann\ud800"},
+            1,
+            "first_name is not valid Unicode (it holds a lone surrogate), which no database can "
+            "store",
+            id="lev-lone-surrogate",
+        ),
+        pytest.param(
+            SPRINTMODE,
+            {"id": "c1", "enrichment_data": {"f": NotJsonNumber("nan")}},
+            "c1",
+            "enrichment_data holds NaN, which is no JSON number",
+            id="sm-nan-in-json",
+        ),
+        pytest.param(
+            SPRINTMODE,
+            {"id": "c1", "engagement_score": NotJsonNumber("-inf")},
+            "c1",
+            "engagement_score holds -Infinity, which is no JSON number",
+            id="sm-infinity-for-an-integer",
+        ),
     ],
 )
 def test_a_contact_that_breaks_the_contract_is_rejected_with_its_reason(
@@ -346,6 +414,22 @@ def test_a_contract_without_an_id_or_with_an_unknown_type_is_refused(
 
 def test_the_raw_payload_is_the_item_as_json_text() -> None:
     assert raw_payload({"id": 1, "name": "Zoë"}) == '{"id": 1, "name": "Zoë"}'
+
+
+@pytest.mark.parametrize(
+    ("item", "payload"),
+    [
+        pytest.param({"t": "a\x00b"}, '{"t": "a\\u0000b"}', id="nul-as-its-escape"),
+        pytest.param({"t": "Zoë\ud800"}, '{"t": "Zo\\u00eb\\ud800"}', id="surrogate-in-ascii"),
+        pytest.param({"f": NotJsonNumber("nan")}, '{"f": NaN}', id="nan-as-sent"),
+    ],
+)
+def test_the_raw_payload_of_a_value_no_database_takes_is_text_every_database_takes(
+    item: dict[str, Any], payload: str
+) -> None:
+    assert raw_payload(item) == payload
+    assert "\x00" not in payload
+    payload.encode()
 
 
 def test_fields_of_names_the_fields_of_those_types_in_the_docs_order() -> None:

@@ -73,7 +73,12 @@ class ApiResponse:
         """Returns the response body as bytes."""
         if self.raw is not None:
             return self.raw
-        return json.dumps(self.payload, ensure_ascii=False).encode()
+        try:
+            return json.dumps(self.payload, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            # A lone surrogate (a value a client broke) has no UTF-8 form; JSON's \ud800
+            # escape is how a server sends it.
+            return json.dumps(self.payload).encode()
 
 
 class ConnectionReset:

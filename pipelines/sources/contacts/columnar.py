@@ -16,7 +16,9 @@ column `zip`) then goes through dlt's normalizer as before, which coerces the va
 a variant column.
 """
 
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -41,6 +43,8 @@ _ARROW_TYPES = {
     "timestamp": _UTC_TIMESTAMP,
     "json": pa.string(),
 }
+# How canonical JSON writes a NUL character.
+_NUL_ESCAPE = b"\\u0000"
 # Arrow's answers to a value of another type than its column's.
 _DOES_NOT_FIT = (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError)
 
@@ -160,8 +164,20 @@ class ArrowBatches:
         for name in self._json_fields:
             value = converted.get(name)
             if value is not None:
-                converted[name] = orjson.dumps(value).decode()
+                converted[name] = json_text(value)
         return converted
+
+
+def json_text(value: Any) -> str:
+    """A JSON value as its text, for a `json` column: dlt and the destinations read it back.
+
+    orjson writes it in a fraction of json's time; json writes what orjson refuses, an integer
+    beyond 64 bits, which DuckDB's JSON and PostgreSQL's jsonb both store.
+    """
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False)
 
 
 class ColumnarReader:
@@ -192,6 +208,8 @@ class ColumnarReader:
             entry.canonical is not None
             and entry.contact_id is not None
             and entry.item.keys() <= self._field_names
+            # A NUL character, which the contract sets aside; the canonical JSON escapes it.
+            and _NUL_ESCAPE not in entry.canonical
             for entry in changed
         ):
             return None
@@ -218,8 +236,7 @@ class ColumnarReader:
             return self._timestamps(name, pa.array(values, pa.string()))
         if kind == "json":
             return pa.array(
-                [None if value is None else orjson.dumps(value).decode() for value in values],
-                pa.string(),
+                [None if value is None else json_text(value) for value in values], pa.string()
             )
         # Arrow truncates 3.0 into an integer column without a word; the contract reads it as
         # drift, for dlt to give it a variant column.
@@ -243,8 +260,22 @@ class ColumnarReader:
                 self._naive_timestamps.add(name)
             else:
                 self._naive_timestamps.discard(name)
-            return cast
+            return cast if _within_datetime_range(cast) else None
         return None
+
+
+# The instants a Python datetime, and so the contract, can hold in UTC. Arrow casts years 0 and
+# 10000 too (`0001-01-01T00:00:00+05:00` is in year 0 in UTC), which PostgreSQL refuses.
+_EARLIEST = pa.scalar(datetime(1, 1, 1, tzinfo=UTC), _UTC_TIMESTAMP)
+_LATEST = pa.scalar(datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), _UTC_TIMESTAMP)
+
+
+def _within_datetime_range(timestamps: pa.Array) -> bool:
+    bounds = pc.min_max(timestamps)
+    low, high = bounds["min"], bounds["max"]
+    return not low.is_valid or (
+        pc.greater_equal(low, _EARLIEST).as_py() and pc.less_equal(high, _LATEST).as_py()
+    )
 
 
 def split_behind(table: pa.Table, cursor: Any) -> tuple[pa.Table, list[bool]]:

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from pipelines.http.errors import NotJsonNumber
+
 # Values at or above this are epoch milliseconds rather than seconds (year 5138 in seconds).
 _EPOCH_MILLIS_FROM = 100_000_000_000
 DEFAULT_MAX_TEXT_LENGTH = 65_536
@@ -47,6 +49,40 @@ def parse_api_timestamp(value: Any) -> datetime | None:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def unstorable_text(text: str) -> str | None:
+    """Why a destination would refuse this text as it is, or None when both store it exactly.
+
+    PostgreSQL refuses a NUL character in text and in JSON; DuckDB takes it, but a contact
+    must land the same on both. A lone surrogate (JSON's `"\\ud800"`) has no UTF-8 form at all.
+    """
+    if "\x00" in text:
+        return "contains a NUL character (\\u0000), which PostgreSQL cannot store"
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            return "is not valid Unicode (it holds a lone surrogate), which no database can store"
+    return None
+
+
+def unstorable_json(value: Any) -> str | None:
+    """Why a destination would refuse this JSON value (an object or a list, nested), or None."""
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, NotJsonNumber):
+            return f"holds {json.dumps(current)}, which is no JSON number"
+        if isinstance(current, str):
+            if (problem := unstorable_text(current)) is not None:
+                return f"holds a text that {problem}"
+        elif isinstance(current, dict):
+            pending.extend(current.keys())
+            pending.extend(current.values())
+        elif isinstance(current, list):
+            pending.extend(current)
+    return None
 
 
 def item_id(item: Any) -> Any:
@@ -99,7 +135,9 @@ class ContactContract:
     - a timestamp field whose value is in no form `parse_api_timestamp` reads;
     - an object or a list where a scalar belongs;
     - a value other than a string in a field of `strict_text` (a number is no name);
-    - a string longer than `max_text_length`, in any field.
+    - a string longer than `max_text_length`, in any field;
+    - a value a destination would refuse (`unstorable_text`, `unstorable_json`): a NUL
+      character, a lone surrogate, NaN or Infinity.
 
     Any other change of type is drift, not breakage, and loads as before: dlt coerces the
     value into the column where it can (the number 10004 into the text column `zip` as
@@ -173,11 +211,15 @@ class ContactContract:
             raise RejectedContact(
                 None, f"has an id that is {_json_kind(contact_id)}, not {_SCALARS[self.id_type]}"
             )
+        if isinstance(contact_id, str) and (problem := unstorable_text(contact_id)) is not None:
+            raise RejectedContact(None, f"has an id that {problem}")
         contact = dict(item)
         # One pass over the fields the item has, with the checks each type needs looked up
         # once per contract: this runs for every new or changed contact.
         timestamps, scalars = self._timestamp_fields, self._scalar_fields
         for name, value in item.items():
+            if (problem := unstorable_text(name)) is not None:
+                raise RejectedContact(contact_id, f"has a field name that {problem}")
             if value is None:
                 continue
             if type(value) is str:
@@ -187,10 +229,16 @@ class ContactContract:
                         f"{name} is {len(value):,} characters long, over the limit of "
                         f"{self.max_text_length:,}",
                     )
+                if (problem := unstorable_text(value)) is not None:
+                    raise RejectedContact(contact_id, f"{name} {problem}")
                 if name in timestamps:
                     contact[name] = self._timestamp(contact_id, name, value)
+            elif isinstance(value, NotJsonNumber):
+                raise RejectedContact(contact_id, f"{name} {unstorable_json(value)}")
             elif name in timestamps:
                 contact[name] = self._timestamp(contact_id, name, value)
+            elif isinstance(value, dict | list) and (problem := unstorable_json(value)):
+                raise RejectedContact(contact_id, f"{name} {problem}")
             elif name in scalars and (isinstance(value, dict | list) or name in self.strict_text):
                 raise RejectedContact(
                     contact_id, f"{name} is {_json_kind(value)}, not {_SCALARS[self.fields[name]]}"
@@ -199,5 +247,15 @@ class ContactContract:
 
 
 def raw_payload(item: Any) -> str:
-    """The item as the API sent it, as JSON text, for the rejects table."""
-    return json.dumps(item, ensure_ascii=False, default=str)
+    """The item as the API sent it, as JSON text, for the rejects table.
+
+    A NUL character is written as its escape, `\\u0000`, which every database stores; a text
+    with a lone surrogate has no UTF-8 form, so the whole payload is then written in ASCII
+    escapes, as the API must have sent it.
+    """
+    payload = json.dumps(item, ensure_ascii=False, default=str)
+    try:
+        payload.encode()
+    except UnicodeEncodeError:
+        payload = json.dumps(item, default=str)
+    return payload

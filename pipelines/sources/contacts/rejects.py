@@ -18,7 +18,8 @@ def reject_key(item: Any, rejected: RejectedContact) -> str:
         return str(rejected.contact_id)
     # Keys sorted, so that the same item sent with its fields in another order keeps its key.
     canonical = json.dumps(item, sort_keys=True, ensure_ascii=False, default=str)
-    digest = hashlib.blake2b(canonical.encode(), digest_size=12).hexdigest()
+    # surrogatepass: a lone surrogate has no UTF-8 form, and the key must not fail on it.
+    digest = hashlib.blake2b(canonical.encode(errors="surrogatepass"), digest_size=12).hexdigest()
     return f"payload:{digest}"
 
 

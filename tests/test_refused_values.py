@@ -1,0 +1,128 @@
+"""Nothing a database refuses blocks a night, and everything it takes lands exactly.
+
+PostgreSQL refuses a NUL character in text; JSON allows it, and CRMs store what users paste.
+Before, two such contacts among 600 failed every PostgreSQL night with 344 lines of output, and
+the refused load package stayed pending to fail the next night too. Now such a contact is set
+aside in `contact_rejects` with its payload as sent (on both destinations, so that they hold
+the same contacts), every other contact lands byte for byte, and a package the database refuses
+for its content is set aside instead of being tried again every night.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from postgres import finish
+
+# Text every database must keep exactly: 4-byte characters and a ZWJ sequence, combining
+# accents (not normalised), right-to-left scripts and bidi controls, a supplementary-plane CJK.
+EXACT_TITLES = [
+    "👩🏽‍💻 Head of Data 🚀",
+    "Directeur ge\u0301ne\u0301ral",
+    "مديرة المبيعات",
+    "\u202eRTL override\u202c ראש צוות",
+    "李 明 — 𠮷野家",
+]
+NUL = "\x00"
+
+
+@dataclass
+class Destination:
+    """A nightly job's `contacts-elt` and a reader, on one destination."""
+
+    start: Callable[..., Any]
+    query: Callable[..., list[tuple[Any, ...]]]
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def destination(request) -> Destination:
+    if request.param == "duckdb":
+        return Destination(
+            request.getfixturevalue("contacts_elt_cli"), request.getfixturevalue("query")
+        )
+    pg_query = request.getfixturevalue("pg_query")
+    return Destination(
+        request.getfixturevalue("pg_cli"),
+        lambda sql, *params: pg_query(sql.replace("?", "%s"), *params),
+    )
+
+
+def analytics_keys(destination: Destination) -> set[str]:
+    return {key for (key,) in destination.query("select contact_key from analytics.contacts")}
+
+
+def listed_keys(sims) -> set[str]:
+    return {
+        f"{name}:{contact['id']}" for name, sim in sims.items() for contact in sim.store.list_all()
+    }
+
+
+def test_text_a_database_refuses_is_set_aside_and_the_rest_lands_byte_for_byte(sims, destination):
+    lev, sm = sims["levcapital"].store, sims["sprintmode"].store
+    lev_ids = [contact["id"] for contact in lev.list_all()[:8]]
+    sm_ids = [contact["id"] for contact in sm.list_all()[:8]]
+    lev.corrupt(lev_ids[0], title=f"VP{NUL}Sales")
+    sm.corrupt(sm_ids[0], enrichment_data={"industry": f"Media{NUL}"})
+    sm.corrupt(sm_ids[1], first_name="Ann\ud800")
+    exact = {}
+    for index, title in enumerate(EXACT_TITLES):
+        lev.update(lev_ids[index + 1], {"title": title})
+        sm.update(sm_ids[index + 2], {"title": title})
+        exact[f"levcapital:{lev_ids[index + 1]}"] = title
+        exact[f"sprintmode:{sm_ids[index + 2]}"] = title
+    refused = {f"levcapital:{lev_ids[0]}", f"sprintmode:{sm_ids[0]}", f"sprintmode:{sm_ids[1]}"}
+    expected_stderr = (
+        f"levcapital: 1 contact set aside in raw_levcapital.contact_rejects: {lev_ids[0]} (title "
+        "contains a NUL character (\\u0000), which PostgreSQL cannot store)\n"
+        f"sprintmode: 2 contacts set aside in raw_sprintmode.contact_rejects: {sm_ids[0]} "
+        "(enrichment_data holds a text that contains a NUL character (\\u0000), which PostgreSQL "
+        f"cannot store), {sm_ids[1]} (first_name is not valid Unicode (it holds a lone surrogate), "
+        "which no database can store)\n"
+    )
+
+    for night in (1, 2):
+        code, stdout, stderr = finish(destination.start("run"))
+
+        assert code == 3, f"night {night}: {stdout}{stderr}"
+        assert stderr == expected_stderr
+        assert "dbt build: ok" in stdout
+        assert analytics_keys(destination) == listed_keys(sims) - refused
+
+    titles = {
+        key: title
+        for key, title in destination.query(
+            "select contact_key, title from analytics.contacts where contact_key in ("
+            + ", ".join("?" for _ in exact)
+            + ")",
+            *exact,
+        )
+    }
+    assert {key: title.encode() for key, title in titles.items()} == {
+        key: title.encode() for key, title in exact.items()
+    }
+    raw_title = destination.query(
+        "select title from raw_sprintmode.contacts where id = ?", sm_ids[2]
+    )
+    assert raw_title == [(EXACT_TITLES[0],)]
+    # The payload is the contact exactly as the API sent it, in text every database takes.
+    payloads = {
+        key: json.loads(payload)
+        for key, payload in destination.query(
+            "select reject_key, payload from raw_sprintmode.contact_rejects"
+        )
+    }
+    assert payloads[sm_ids[0]]["enrichment_data"] == {"industry": f"Media{NUL}"}
+    assert payloads[sm_ids[1]]["first_name"] == "Ann\ud800"
+    [(lev_payload,)] = destination.query("select payload from raw_levcapital.contact_rejects")
+    assert json.loads(lev_payload)["title"] == f"VP{NUL}Sales"
+
+    lev.repair(lev_ids[0])
+    sm.repair(sm_ids[0])
+    sm.repair(sm_ids[1])
+    code, stdout, stderr = finish(destination.start("run"))
+
+    assert (code, stderr) == (0, ""), stdout + stderr
+    assert analytics_keys(destination) == listed_keys(sims)
+    assert destination.query("select count(*) from raw_sprintmode.contact_rejects") == [(0,)]
