@@ -48,6 +48,10 @@ def configure(log_format: str, verbose: bool) -> None:
     _format = log_format
     level = logging.INFO if verbose else logging.WARNING
     _release_dlt_logger()
+    dlt_logger = logging.getLogger(_DLT_LOGGER)
+    dlt_logger.removeFilter(_LOAD_JOB_RETRIES)
+    if not verbose:
+        dlt_logger.addFilter(_LOAD_JOB_RETRIES)
     if log_format == JSON:
         handler = _JsonLinesHandler()
         logging.basicConfig(level=level, handlers=[handler], force=True)
@@ -145,6 +149,33 @@ def emit(
     print(message, file=stream)
     if trace is not None:
         print(trace, end="", file=sys.stderr)
+
+
+class _LoadJobRetriesFilter(logging.Filter):
+    """Drops dlt's records of each attempt of a failing load job, traceback and all.
+
+    A job the database refuses is tried five times, each logged with its traceback, before
+    the load gives up: the run then says in one line what happened (or nothing, when a retry
+    worked). `--verbose` keeps them.
+    """
+
+    _PREFIXES = (
+        "Transient exception in job",
+        "Terminal exception in job",
+        "Job for ",
+        "Package ",
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.funcName in self._FUNCTIONS and record.getMessage().startswith(self._PREFIXES)
+        )
+
+    # Where dlt's load step logs a job's attempts and the package it leaves pending.
+    _FUNCTIONS = frozenset({"w_run_job", "complete_jobs", "load_single_package"})
+
+
+_LOAD_JOB_RETRIES = _LoadJobRetriesFilter()
 
 
 class JsonFormatter(logging.Formatter):

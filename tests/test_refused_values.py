@@ -11,10 +11,16 @@ for its content is set aside instead of being tried again every night.
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import dlt
 import pytest
 from postgres import finish
+
+from pipelines.runs.load import pipeline_for
+from pipelines.warehouse import PostgresDatabase
+from pipelines.warehouse.postgres import resolve_credentials
 
 # Text every database must keep exactly: 4-byte characters and a ZWJ sequence, combining
 # accents (not normalised), right-to-left scripts and bidi controls, a supplementary-plane CJK.
@@ -126,3 +132,99 @@ def test_text_a_database_refuses_is_set_aside_and_the_rest_lands_byte_for_byte(s
     assert (code, stderr) == (0, ""), stdout + stderr
     assert analytics_keys(destination) == listed_keys(sims)
     assert destination.query("select count(*) from raw_sprintmode.contact_rejects") == [(0,)]
+
+
+def aborted_packages(working_dir: Path) -> list[Path]:
+    return sorted(
+        package.parent
+        for package in working_dir.glob(
+            "contacts_elt_sprintmode/load/loaded/*/package_completed.json"
+        )
+        if package.read_text().strip() == "aborted"
+    )
+
+
+def test_a_package_the_database_refuses_is_set_aside_and_never_fails_a_later_night(
+    sims, pg_cli, pg_query
+):
+    assert finish(pg_cli("run"))[0] == 0
+    # A rule the database enforces and the API does not know: its refusal is for the data.
+    pg_query(
+        "alter table raw_sprintmode.contacts add constraint no_refused_titles "
+        "check (title is distinct from 'Refused by a check')"
+    )
+    sm, lev = sims["sprintmode"].store, sims["levcapital"].store
+    refused_id, other_id = sm.list_all()[4]["id"], sm.list_all()[5]["id"]
+    sm.update(refused_id, {"title": "Refused by a check"})
+    sm.update(other_id, {"title": "Changed on the refused night"})
+    lev_changed = lev.list_all()[4]["id"]
+    lev.update(lev_changed, {"title": "Changed on the refused night"})
+
+    code, stdout, stderr = finish(pg_cli("run"))
+
+    assert code == 1
+    [line] = stderr.splitlines()
+    assert line.startswith("sprintmode: the database refused load package "), stderr
+    assert 'violates check constraint "no_refused_titles"' in line
+    assert line.endswith("its contacts are read again from the API")
+    assert "Traceback" not in stdout + stderr
+    working_dir = PostgresDatabase(resolve_credentials()).working_dir
+    [kept] = aborted_packages(working_dir)
+    assert str(kept) in line
+    # What the package held is kept, not lost.
+    assert any(
+        "Refused by a check" in path.read_text(errors="replace") for path in kept.rglob("*.csv")
+    )
+    assert pg_query(
+        "select title from analytics.contacts where contact_key = %s", f"levcapital:{lev_changed}"
+    ) == [("Changed on the refused night",)]
+
+    # Fixed upstream, the database's rule unchanged: a pending package would still hold the
+    # refused title and fail again; the next night reads the API anew instead.
+    sm.update(refused_id, {"title": "Fixed upstream"})
+    code, stdout, stderr = finish(pg_cli("run"))
+
+    assert (code, stderr) == (0, ""), stdout + stderr
+    assert dict(
+        pg_query(
+            "select contact_key, title from analytics.contacts where contact_key in (%s, %s)",
+            f"sprintmode:{refused_id}",
+            f"sprintmode:{other_id}",
+        )
+    ) == {
+        f"sprintmode:{refused_id}": "Fixed upstream",
+        f"sprintmode:{other_id}": "Changed on the refused night",
+    }
+    # The refused package stays set aside for the operator; housekeeping keeps it.
+    assert aborted_packages(working_dir) == [kept]
+
+
+def test_a_pending_package_an_earlier_run_left_is_set_aside_and_the_night_goes_on(
+    sims, pg_cli, pg_query
+):
+    assert finish(pg_cli("run"))[0] == 0
+    # What an older version left behind: a package holding a NUL, pending since its load failed.
+    pipeline = pipeline_for("sprintmode", PostgresDatabase(resolve_credentials()))
+    poisoned = dict(sims["sprintmode"].store.list_all()[3], title=f"VP{NUL}Sales")
+    pipeline.extract(
+        dlt.resource([poisoned], name="contacts", write_disposition="merge", primary_key="id"),
+        loader_file_format="csv",
+    )
+    pipeline.normalize()
+    assert pipeline.has_pending_data
+    changed = sims["sprintmode"].store.list_all()[6]["id"]
+    sims["sprintmode"].store.update(changed, {"title": "Changed tonight"})
+
+    code, stdout, stderr = finish(pg_cli("run"))
+
+    assert code == 3, stdout + stderr
+    [line] = stderr.splitlines()
+    assert line.startswith("sprintmode: the database refused load package "), stderr
+    assert 'invalid byte sequence for encoding "UTF8": 0x00' in line
+    assert pg_query(
+        "select title from analytics.contacts where contact_key = %s", f"sprintmode:{changed}"
+    ) == [("Changed tonight",)]
+
+    code, stdout, stderr = finish(pg_cli("run"))
+
+    assert (code, stderr) == (0, ""), stdout + stderr

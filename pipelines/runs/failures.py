@@ -21,7 +21,7 @@ def describe_failure(source_name: str, error: BaseException) -> str | None:
     innermost one we recognise.
     """
     for cause in _causes(error):
-        if isinstance(cause, SourceApiError | ListingStalled):
+        if isinstance(cause, SourceApiError | ListingStalled | PackageRefused):
             return cause.describe()
         if isinstance(cause, ConfigFieldMissingException):
             missing = ", ".join(cause.fields)
@@ -42,6 +42,60 @@ def describe_failure(source_name: str, error: BaseException) -> str | None:
             )
         if isinstance(cause, RequestException):
             return _describe_request_failure(cause)
+    return None
+
+
+class PackageRefused(Exception):
+    """The destination refused a load package for what it holds, and the package was set aside.
+
+    dlt keeps a package whose load failed pending, and every later run tries it again: one
+    value the database cannot store would fail every night. A refused package is aborted
+    instead (dlt's own abort, which keeps its files and rewinds the local state), so nothing
+    is silently lost and the next extract reads its contacts again.
+    """
+
+    def __init__(self, load_id: str, cause: str, kept_in: str) -> None:
+        self.load_id = load_id
+        self.cause = cause
+        self.kept_in = kept_in
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        return (
+            f"the database refused load package {self.load_id} for its content ({self.cause}); "
+            f"it was set aside in {self.kept_in}; its contacts are read again from the API"
+        )
+
+
+# SQLSTATE classes of a value or row the database will never take, whenever it is asked:
+# data exceptions (22), integrity constraint violations (23), program limits exceeded (54).
+_REFUSING_SQLSTATE_CLASSES = frozenset({"22", "23", "54"})
+# DuckDB's names for the same.
+_REFUSING_DUCKDB_ERRORS = frozenset(
+    {"ConversionException", "ConstraintException", "OutOfRangeException", "InvalidInputException"}
+)
+
+
+def refusal_cause(error: BaseException) -> str | None:
+    """The database's reason, in one line, when a load failed for what its data holds; None
+    when it failed for anything else (a lost connection, a full disk), which a later run may
+    well get past, as dlt assumes of every failure it retries.
+
+    dlt wraps a job's error in its own load exceptions, keeping it as `client_exception`.
+    """
+    for cause in _causes(error):
+        client_error = getattr(cause, "client_exception", None) or cause
+        sqlstate = getattr(client_error, "pgcode", None)
+        refused = (isinstance(sqlstate, str) and sqlstate[:2] in _REFUSING_SQLSTATE_CLASSES) or (
+            type(client_error).__module__.startswith(("duckdb", "_duckdb"))
+            and type(client_error).__name__ in _REFUSING_DUCKDB_ERRORS
+        )
+        if refused:
+            # The message and where it happened; not PostgreSQL's DETAIL, which repeats the
+            # whole row, a contact's data.
+            lines = [line for line in str(client_error).splitlines() if line.strip()]
+            kept = lines[:1] + [line for line in lines[1:] if line.startswith("CONTEXT:")]
+            return " ".join(" ".join(kept).split())[:300]
     return None
 
 

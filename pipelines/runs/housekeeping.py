@@ -9,7 +9,8 @@ job files as the package completes; this module does the rest, after each source
   deletes them at the moment a package completes), as dlt would;
 - it keeps only the newest `KEEP_LOADED_PACKAGES` completed packages, which without their
   jobs hold dlt's schema, a copy of the state and the package's metrics, so that the folder
-  stops growing with every night;
+  stops growing with every night; an aborted package, which the destination refused, is
+  kept whole until the operator removes it;
 - it deletes what an extract that failed or was killed leaves in `normalize/`: a folder of
   partial job files under a random name, which dlt never reads again.
 
@@ -59,20 +60,32 @@ def prune_working_folder(working_dir: Path, keep: int = KEEP_LOADED_PACKAGES) ->
     removed = _abandoned_extracts(working_dir)
     loaded = working_dir / "load" / LoadStorage.LOADED_FOLDER
     packages = sorted(
-        (package for package in loaded.iterdir() if package.is_dir()) if loaded.is_dir() else (),
+        (
+            package
+            for package in (loaded.iterdir() if loaded.is_dir() else ())
+            # An aborted package (one the destination refused) holds the only copy of what it
+            # was to load, set aside for the operator: it stays until they remove it.
+            if package.is_dir() and not is_aborted(package)
+        ),
         key=lambda package: float(package.name),
     )
     stale = packages[: max(0, len(packages) - keep)]
     removed += stale
     for package in packages[len(stale) :]:
         completed = package / PackageStorage.COMPLETED_JOBS_FOLDER
-        # As dlt's own deletion does: a package with failed jobs (an aborted one) keeps all
-        # of its jobs, the evidence of what failed, until it is old enough to go whole.
+        # As dlt's own deletion does: a package with failed jobs keeps all of its jobs, the
+        # evidence of what failed, until it is old enough to go whole.
         if completed.is_dir() and not _has_files(package / PackageStorage.FAILED_JOBS_FOLDER):
             removed.append(completed)
     for path in removed:
         shutil.rmtree(path, ignore_errors=False)
     return removed
+
+
+def is_aborted(package: Path) -> bool:
+    """Whether a completed package was aborted rather than loaded (dlt's completion marker)."""
+    marker = package / PackageStorage.PACKAGE_COMPLETED_FILE_NAME
+    return marker.is_file() and marker.read_text().strip() == "aborted"
 
 
 def _abandoned_extracts(working_dir: Path) -> list[Path]:

@@ -20,9 +20,15 @@ import duckdb
 import pandas  # noqa: F401
 import pyarrow  # noqa: F401
 from dlt.extract.source import DltSource
+from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines import logs
-from pipelines.runs.failures import describe_failure, first_line
+from pipelines.runs.failures import (
+    PackageRefused,
+    describe_failure,
+    first_line,
+    refusal_cause,
+)
 from pipelines.runs.history import record_run
 from pipelines.runs.housekeeping import tidy_working_folder
 from pipelines.runs.progress import reporting_progress
@@ -111,7 +117,11 @@ def _load(
         if pipeline.has_pending_data:
             # A killed run left extracted or normalized packages behind. dlt's run() would
             # only finish those and skip the new extract, so finish them first, then extract.
-            pipeline.run()
+            try:
+                run_setting_aside_refused(pipeline)
+            except PackageRefused as refused:
+                # Left by an earlier run: tonight's extract reads its contacts again.
+                result.packages_set_aside.append(refused)
         # Config and secrets resolve here, before any request: a missing key fails at once.
         known = read_known_contacts(pipeline)
         held = known.hashes
@@ -122,10 +132,10 @@ def _load(
         if result.refresh:
             reread_everything(source)
         file_format = warehouse.loader_file_format
-        load_ids = pipeline.run(source, loader_file_format=file_format).loads_ids
+        load_ids = run_setting_aside_refused(pipeline, source, loader_file_format=file_format)
         if result.stats.behind_cursor:
             late = behind_cursor_resource(result.stats.behind_cursor)
-            load_ids += pipeline.run(late, loader_file_format=file_format).loads_ids
+            load_ids += run_setting_aside_refused(pipeline, late, loader_file_format=file_format)
         written = written_hashes(pipeline, load_ids)
         result.rows_written = len(written)
         result.rows_inserted = len(written.keys() - held.keys())
@@ -145,6 +155,33 @@ def _load(
     result.seconds = time.perf_counter() - started
     result.finished_at = datetime.now(UTC)
     return pipeline
+
+
+def run_setting_aside_refused(
+    pipeline: dlt.Pipeline, data: Any = None, **run_args: Any
+) -> list[str]:
+    """`pipeline.run`, except that a package the destination refuses for its content is set
+    aside with dlt's abort, instead of staying pending to fail every later run.
+
+    Returns:
+        The ids of the packages loaded.
+
+    Raises:
+        PackageRefused: the destination refused a package for what it holds; the package
+            is aborted, its files kept in dlt's working folder.
+    """
+    try:
+        info = pipeline.run(data, **run_args)
+    except PipelineStepFailed as failure:
+        cause = refusal_cause(failure) if failure.step == "load" else None
+        if cause is None:
+            raise
+        # The package's job files move to its `failed_jobs/`, and the local state (the cursor)
+        # goes back to where the package started.
+        pipeline.abort_packages()
+        kept_in = Path(pipeline.working_dir) / "load" / "loaded" / failure.load_id
+        raise PackageRefused(failure.load_id, cause, str(kept_in)) from failure
+    return list(info.loads_ids) if info is not None else []
 
 
 def _record(pipeline: dlt.Pipeline, result: SourceLoad) -> None:

@@ -37,6 +37,16 @@ def report_loads(loads: Sequence["SourceLoad"], verbose: bool) -> int:
             rows_rejected=len(stats.rejected),
             **({"error": result.error} if result.error else {}),
         )
+        for line, refused in zip(result.set_aside_lines(), result.packages_set_aside, strict=True):
+            logs.emit(
+                "package_set_aside",
+                line,
+                level="warning",
+                source=result.source,
+                load_id=refused.load_id,
+                cause=refused.cause,
+                kept_in=refused.kept_in,
+            )
         rejects = result.rejects_line()
         if rejects is not None:
             logs.emit(
@@ -51,7 +61,8 @@ def report_loads(loads: Sequence["SourceLoad"], verbose: bool) -> int:
             )
     if not all(result.ok for result in loads):
         return EXIT_FAILED
-    return EXIT_LOADED_WITH_REJECTS if any(r.stats.rejected for r in loads) else EXIT_OK
+    set_aside = any(r.stats.rejected or r.packages_set_aside for r in loads)
+    return EXIT_LOADED_WITH_REJECTS if set_aside else EXIT_OK
 
 
 def report_transform(target: "Warehouse | Path", as_of: datetime | None = None) -> int:

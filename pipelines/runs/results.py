@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from pipelines.runs.failures import PackageRefused
 from pipelines.settings import REJECTS_TABLE, raw_table
 from pipelines.sources.contacts.resource import ExtractStats
 
@@ -25,6 +26,9 @@ class SourceLoad:
     error: str | None = None
     expected: bool = True
     exception: BaseException | None = field(default=None, repr=False)
+    packages_set_aside: list[PackageRefused] = field(default_factory=list)
+    """Packages an earlier run left pending that the destination refused for their content:
+    aborted, their files kept, their contacts read again by this run."""
 
     @property
     def ok(self) -> bool:
@@ -57,6 +61,10 @@ class SourceLoad:
         if stats.consistent is False:
             notes.append("listing kept shifting, no deletes marked")
         return f"{line} ({'; '.join(notes)})" if notes else line
+
+    def set_aside_lines(self) -> list[str]:
+        """One warning line per load package of an earlier run that was set aside."""
+        return [f"{self.source}: {refused.describe()}" for refused in self.packages_set_aside]
 
     def rejects_line(self, shown: int = 5) -> str | None:
         """One warning line naming the contacts set aside this run, or None when there are none.
