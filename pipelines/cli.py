@@ -136,8 +136,10 @@ WRITER_ENV = (
 WRITER_EXITS = (
     "  0   everything loaded and built\n"
     "  1   a source, dbt or the database failed; each failure has a line naming it\n"
-    "  3   everything loaded, but some contacts broke their API's contract: they are in\n"
-    "      raw_<source>.contact_rejects, with the reason\n"
+    "  3   everything loaded, but something was set aside: contacts that broke their API's\n"
+    "      contract or hold a value a database refuses (in raw_<source>.contact_rejects,\n"
+    "      with the reason), or a load package an earlier run left that the database\n"
+    "      refused (kept in dlt's working folder; its contacts were read again)\n"
     "  75  another run holds the database: nothing was touched; try again later\n"
 )
 TRANSFORM_EXITS = (

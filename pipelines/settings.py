@@ -23,8 +23,10 @@ changed contact from an unchanged one by content, with or without timestamps."""
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_LOADED_WITH_REJECTS = 3
-"""Everything loaded and built, except contacts that broke their API's contract: they are in
-`raw_<source>.contact_rejects`, with the reason. A failure (1) or a busy database (75) wins."""
+"""Everything loaded and built, but something was set aside: contacts that broke their API's
+contract or hold a value a database refuses (in `raw_<source>.contact_rejects`, with the
+reason), or a load package of an earlier run that the database refused. A failure (1) or a
+busy database (75) wins."""
 EXIT_RUN_IN_PROGRESS = 75
 """EX_TEMPFAIL from sysexits.h, try again later: schedulers and monitors can tell "skipped
 because a run holds the database" from a failure."""
