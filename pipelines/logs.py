@@ -50,7 +50,7 @@ def configure(log_format: str, verbose: bool) -> None:
     _release_dlt_logger()
     dlt_logger = logging.getLogger(_DLT_LOGGER)
     dlt_logger.removeFilter(_LOAD_JOB_RETRIES)
-    if not verbose:
+    if log_format == TEXT and not verbose:
         dlt_logger.addFilter(_LOAD_JOB_RETRIES)
     if log_format == JSON:
         handler = _JsonLinesHandler()
@@ -156,7 +156,7 @@ class _LoadJobRetriesFilter(logging.Filter):
 
     A job the database refuses is tried five times, each logged with its traceback, before
     the load gives up: the run then says in one line what happened (or nothing, when a retry
-    worked). `--verbose` keeps them.
+    worked). `--verbose` keeps them, and so does JSON, whose collectors filter by level.
     """
 
     _PREFIXES = (

@@ -94,7 +94,10 @@ def run_lock_session(credentials: PostgresCredentials) -> str | None:
             cursor.execute(
                 "select a.pid, coalesce(nullif(a.client_addr::text, ''), 'local'), a.backend_start "
                 "from pg_locks l join pg_stat_activity a on a.pid = l.pid "
+                # An advisory lock belongs to one database: a run on another database of the
+                # same server holds a lock of the same number that is not ours.
                 "where l.locktype = 'advisory' and l.granted "
+                "and l.database = (select oid from pg_database where datname = current_database()) "
                 "and ((l.classid::bigint << 32) | l.objid::bigint) = %s",
                 (RUN_LOCK_KEY,),
             )
