@@ -1,1 +1,1 @@
-"""contacts-elt: nightly ELT of CRM contacts into DuckDB."""
+"""contacts-elt: nightly ELT of CRM contacts into DuckDB or PostgreSQL."""

@@ -1,7 +1,7 @@
 """Identity end to end: people from labelled simulators over HTTP, scored against the truth.
 
 The identity model was tuned on generated seed 1 and on the tuning part of FEBRL (records
-0-1999, seeds 3 and 4) only (see README, "How people are linked"). These tests score it on
+0-1999, seeds 3 and 4) only (docs/identity.md, "How well it links"). These tests score it on
 populations it never saw: generated seed 2, and people named after FEBRL's held-out records
 2000-3999, whose typos and missing names we did not write. The truth is read as a user of
 the simulators would read it, through GET /_sim/people.
@@ -83,7 +83,7 @@ def test_people_named_after_febrl_reach_the_targets_on_records_that_tuning_never
     tmp_path_factory,
 ):
     # FEBRL's duplicates carry up to several typos, swapped and missing names each.
-    # Measured: precision 1.000, recall 0.967 (README).
+    # Measured: precision 1.000, recall 0.967 (docs/identity.md).
     duckdb_path, truth = built(
         tmp_path_factory, "febrl", seed=FEBRL_HELD_OUT_SEED, febrl=True, febrl_part="held_out"
     )

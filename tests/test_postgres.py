@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import psycopg2
 from postgres import PASSWORD, finish
 from test_crashes import change_both_apis
-from test_transform import readme_queries
+from test_transform import documented_queries
 
 from pipelines.warehouse import PostgresDatabase
 from pipelines.warehouse.postgres import RUN_LOCK_KEY, resolve_credentials
@@ -88,8 +88,8 @@ def test_the_nightly_run_on_postgres_lands_what_both_apis_list_and_a_rerun_rewri
     assert pg_query(
         "select count(*) from pg_constraint where contype = 'u' and conname ~ 'dlt_id'"
     ) == [(0,)]
-    # The analysts' example queries run here as on DuckDB.
-    for sql in readme_queries():
+    # The documents' example queries run here as on DuckDB.
+    for sql in documented_queries():
         pg_query(sql)
 
     code, stdout, stderr = finish(pg_cli("run"))

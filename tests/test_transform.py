@@ -340,15 +340,22 @@ def test_history_keeps_every_version_a_run_saw(duckdb_path, source_args, levcapi
     assert query(current_title) == [("Executive Vice President",)]
 
 
-def readme_queries() -> list[str]:
-    readme = (PROJECT_DIR / "README.md").read_text()
-    return re.findall(r"```sql\n(.*?)```", readme, flags=re.DOTALL)
+def documented_queries() -> list[str]:
+    """Every `sql` block of the README and of docs/*.md: the examples that readers copy."""
+    documents = [PROJECT_DIR / "README.md", *sorted((PROJECT_DIR / "docs").glob("*.md"))]
+    return [
+        sql
+        for document in documents
+        for sql in re.findall(r"```sql\n(.*?)```", document.read_text(), flags=re.DOTALL)
+    ]
 
 
-def test_the_readme_example_queries_run_and_return_rows(read_built):
-    queries = readme_queries()
+def test_the_documented_example_queries_run_and_return_rows(read_built):
+    queries = documented_queries()
 
-    assert len(queries) >= 3
+    # The analysts' examples and identity's queries on person_links, at least.
+    assert len(queries) >= 10
+    assert any("analytics.person_links" in sql for sql in queries)
     for sql in queries:
         assert read_built(sql), sql
 

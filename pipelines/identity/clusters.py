@@ -1,16 +1,6 @@
-"""People from links: connected components with a size guard, and keys that stay put.
+"""People from links: connected components with a size guard, and keys that stay put."""
 
-A person is a connected component of the links, built strongest link first. A link that
-would make a person larger than the guard allows is not followed, so one chain of doubtful
-links cannot pull a crowd into one person.
-
-Keys are sticky. A person keeps the key that its contacts had on the night before: the key
-of its earliest contact (by creation, then contact key) that had one. When two people merge,
-the merged person keeps the key of the earlier one; when a person splits, the part with that
-contact keeps the key. A person none of whose contacts had a key, or whose key another part
-took, gets a key derived from its earliest contact, so a rebuild from nothing gives the same
-keys as the first night did.
-"""
+# How merges and splits keep their keys: docs/identity.md, "The model".
 
 from __future__ import annotations
 

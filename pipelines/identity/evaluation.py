@@ -1,10 +1,6 @@
-"""How well people match a labelled truth: pairwise precision and recall.
+"""How well people match a labelled truth: pairwise precision and recall."""
 
-Every pair of contacts inside one person counts. A pair the model puts in one person is
-right when the truth has one person for both; a true pair is found when the model has one
-person for both. This is the measure record-linkage benchmarks use, and it punishes a wrong
-merge of two large people more than a missed singleton, as an analyst counting people would.
-"""
+# Why pairwise: docs/identity.md, "How well it links".
 
 from __future__ import annotations
 

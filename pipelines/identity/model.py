@@ -1,16 +1,6 @@
-"""The Fellegi-Sunter model that scores pairs of contacts as the same person, with Splink.
+"""The Fellegi-Sunter model that scores pairs of contacts as one person, with Splink."""
 
-Every night the model is estimated afresh from the contacts themselves, without labels:
-u-probabilities from random pairs (which are almost all different people), m-probabilities by
-expectation maximisation over pairs that share a name or an email. Fixed seeds make the same
-contacts give the same model, so a rerun links exactly as the run before.
-
-The input is one row per contact with the evidence that int_contacts_linkage_evidence
-normalizes (names, email, LinkedIn handle, phone, company) and its blocking keys, which that
-model sets to null where a value is too common to block on. The output is every pair at or
-above the review threshold, with its match weight and, per comparison, the level it reached
-and the weight that level carried: the evidence behind the score.
-"""
+# The evidence, the nightly estimation without labels and the blocking: docs/identity.md.
 
 from __future__ import annotations
 

@@ -1,23 +1,6 @@
-"""Housekeeping of dlt's working folder: no copy of the contacts outlives the load that wrote it.
+"""dlt's working folder pruned after each load: no copy of the contacts outlives its load."""
 
-dlt keeps every package it loads under `load/loaded/<load_id>/`, job files included: Parquet
-(CSV on PostgreSQL) copies of every contact the load wrote, outside the database and never
-deleted. `[load] delete_completed_jobs` in `.dlt/config.toml` makes dlt delete a package's
-job files as the package completes; this module does the rest, after each source's load:
-
-- it deletes the job files left in completed packages from before that setting (dlt only
-  deletes them at the moment a package completes), as dlt would;
-- it keeps only the newest `KEEP_LOADED_PACKAGES` completed packages, which without their
-  jobs hold dlt's schema, a copy of the state and the package's metrics, so that the folder
-  stops growing with every night; an aborted package, which the destination refused, is
-  kept whole until the operator removes it;
-- it deletes what an extract that failed or was killed leaves in `normalize/`: a folder of
-  partial job files under a random name, which dlt never reads again.
-
-Crash recovery keeps everything it needs: packages that are extracted but not normalized
-(`normalize/extracted/`), being normalized (`load/new/`) or normalized but not loaded
-(`load/normalized/`) are pending, and the next run resumes them; nothing here touches them.
-"""
+# What is kept, what is deleted and why: docs/architecture.md, "dlt's working folder".
 
 import logging
 import shutil

@@ -1,26 +1,6 @@
-"""Progress of a long load: a live line per source on a terminal, or events every N seconds.
+"""A load's progress: a live line per source on a terminal, or events every N seconds."""
 
-Why not dlt's collectors (`dlt.pipeline(progress="log" | "tqdm" | ...)`): they count the rows
-that reach dlt's extractor, per table, which are only the changed contacts. Measured with
-`PROGRESS=log` (dlt reads it as every pipeline's collector) on 2,000 LevCapital contacts: the
-first night shows `contacts: 1910`, the second, with nothing changed, no contacts counter at
-all while it reads the same 10 pages. They know neither our pages nor the total page 1
-reports, restart at each step (extract, normalize, load), one collector per pipeline, so two
-sources would interleave two sets of bars, and `log` prints blocks of lines to stdout.
-`tqdm`, `enlighten` and `rich` are not dependencies of the project (tqdm and rich come only
-with the test tools), so the live lines are drawn here with two ANSI escapes, from the counts
-the resource keeps.
-
-Which output, decided once per load:
-
-- `--log-format json`: a `load_progress` event per running source every `interval_seconds`,
-  whether or not stderr is a terminal, so that stderr holds nothing but JSON lines.
-- text, stderr a terminal: one line per source, redrawn in place, left showing each source's
-  final state (done, failed) above the summary lines that follow.
-- text, off a terminal (cron, a pipe): the same counts as log records at INFO every
-  `interval_seconds`, which only `--verbose` shows; a successful run under cron prints
-  nothing more than its summary.
-"""
+# Why not dlt's own collectors: docs/architecture.md, "Progress, not dlt's collectors".
 
 import logging
 import os

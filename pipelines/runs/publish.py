@@ -1,33 +1,7 @@
-"""The run's own copy of the DuckDB file, published over the file atomically when the run ends.
+"""A run's own copy of the DuckDB file, put in its place atomically at the end."""
 
-DuckDB lets one process write a file and no other process open it meanwhile, not even to read,
-so a run that wrote the file in place would have to wait for every notebook to close. Instead
-the run writes a copy beside it, in the file's dlt folder, and `os.replace` puts the copy in
-its place at the end. Readers that had the old file open keep reading the old inode, which the
-kernel keeps until they close it; whatever opens the path afterwards opens the new one.
-
-What a reader sees after a publish (measured with duckdb 2.0.1, tests/test_readers.py):
-
-- a connection opened before the publish keeps showing the data of that moment;
-- a new process sees the new data;
-- in the same process, a new `duckdb.connect(path, read_only=True)` sees the new data once
-  every earlier connection to that path is closed. While one is still open, DuckDB's client
-  hands back the database it already has, old data included, so a notebook cell
-  `connection = duckdb.connect(...)` run again keeps showing the old data however often it
-  runs: close the connection first (or use `with duckdb.connect(...) as connection:`).
-
-DuckDB's own locks are POSIX record locks over the whole file: a read-only connection holds a
-shared one, a read-write connection an exclusive one. The copy is made under a shared lock of
-our own, so readers do not stop it, and a writer, whose half-written state would make the copy
-inconsistent, is waited for. Anything written to the published file by another process during
-the run would be lost by replacing the file, so the publish checks that the file is as it was
-copied and refuses otherwise: the published file is only ever replaced, never deleted, and
-only by a copy that holds everything it had.
-
-A run killed after the copy leaves it behind with everything it committed; dlt's state and
-pending packages in the same folder may already count on that work, so the next run resumes
-the copy, as long as the published file is still the one it was made from.
-"""
+# Why a copy, how readers and writers stay safe, and how a killed run resumes it:
+# docs/architecture.md, "The DuckDB file's working copy".
 
 import errno
 import fcntl
