@@ -80,7 +80,7 @@ def cmd_run(args: argparse.Namespace, warehouse: Warehouse) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, warehouse: Warehouse) -> int:
-    from pipelines.demo.nights import run_demo
+    from demo.nights import run_demo
 
     return run_demo(warehouse.path, args.contacts, args.seed, args.nights, args.verbose)
 
@@ -107,7 +107,7 @@ def cmd_status(args: argparse.Namespace, warehouse: Warehouse) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from pipelines.demo.nights import serve_simulators
+    from demo.nights import serve_simulators
 
     return serve_simulators(port=args.port, n_contacts=args.contacts, seed=args.seed)
 

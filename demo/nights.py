@@ -15,20 +15,20 @@ from typing import Any
 
 import duckdb
 
-from pipelines import logs
-from pipelines.demo.simulators import (
+from demo.simulators import (
     Clock,
     LevCapitalSimulator,
     SprintModeSimulator,
     labelled_simulators,
     labelled_truth,
 )
-from pipelines.demo.simulators.clock import GENERATED_DATA_END
-from pipelines.demo.simulators.data import levcapital as levcapital_data
-from pipelines.demo.simulators.data import sprintmode as sprintmode_data
-from pipelines.demo.simulators.data.identities import LEVCAPITAL, PRESENCE_RATES, SPRINTMODE
-from pipelines.demo.simulators.data.people import PERSONAL_DOMAINS, email_address, names, pick
-from pipelines.demo.simulators.levcapital import CONTACT_TYPES as LEVCAPITAL_CONTACT_TYPES
+from demo.simulators.clock import GENERATED_DATA_END
+from demo.simulators.data import levcapital as levcapital_data
+from demo.simulators.data import sprintmode as sprintmode_data
+from demo.simulators.data.identities import LEVCAPITAL, PRESENCE_RATES, SPRINTMODE
+from demo.simulators.data.people import PERSONAL_DOMAINS, email_address, names, pick
+from demo.simulators.levcapital import CONTACT_TYPES as LEVCAPITAL_CONTACT_TYPES
+from pipelines import logs
 from pipelines.paths import DEMO_DUCKDB, dbt_target_dir_for, pipelines_dir_for
 from pipelines.runs.nightly import run_nightly
 from pipelines.runs.publish import working_copy

@@ -14,7 +14,7 @@ from http import HTTPStatus
 from operator import itemgetter
 from typing import Any, ClassVar
 
-from pipelines.demo.simulators.clock import (
+from demo.simulators.clock import (
     Clock,
     TimestampFormatter,
     offset_suffix,
@@ -22,15 +22,15 @@ from pipelines.demo.simulators.clock import (
     timestamp_formatter,
     to_epoch,
 )
-from pipelines.demo.simulators.data import sprintmode as generated
-from pipelines.demo.simulators.server import (
+from demo.simulators.data import sprintmode as generated
+from demo.simulators.server import (
     ApiRequest,
     ApiResponse,
     Simulator,
     json_body,
     parse_count,
 )
-from pipelines.demo.simulators.shapes import (
+from demo.simulators.shapes import (
     FULL,
     CorruptibleStore,
     ListShape,

@@ -13,16 +13,16 @@ from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any, ClassVar
 
-from pipelines.demo.simulators.clock import Clock, format_iso_z, parse_timestamp, to_epoch
-from pipelines.demo.simulators.data import levcapital as generated
-from pipelines.demo.simulators.server import (
+from demo.simulators.clock import Clock, format_iso_z, parse_timestamp, to_epoch
+from demo.simulators.data import levcapital as generated
+from demo.simulators.server import (
     ApiRequest,
     ApiResponse,
     Simulator,
     json_body,
     parse_count,
 )
-from pipelines.demo.simulators.shapes import (
+from demo.simulators.shapes import (
     FULL,
     CorruptibleStore,
     ListShape,

@@ -19,9 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Self
 from urllib.parse import parse_qsl, urlsplit
 
-from pipelines.demo.simulators.clock import Clock
-from pipelines.demo.simulators.faults import Fault, FaultQueue
-from pipelines.demo.simulators.shapes import LIST_SHAPES, OMIT, ListShape
+from demo.simulators.clock import Clock
+from demo.simulators.faults import Fault, FaultQueue
+from demo.simulators.shapes import LIST_SHAPES, OMIT, ListShape
 
 CONTROL_PREFIX = "/_sim/"
 _CONTACT_CONTROL = re.compile(r"/_sim/contacts/([^/]+)/(delete|corrupt|repair)")
