@@ -29,6 +29,9 @@ export UV_COMPILE_BYTECODE := 1
 HARLEQUIN_VERSION := 2.17.0
 SQL_VENV := $(VENV)/sql-shell
 SQL_LOCK := requirements/sql-shell.txt
+# The package with the tests' tools, and the demo (demo/), which only a clone installs: `uv sync`
+# removes from the venv whatever it is not asked for, so every sync asks for both.
+SYNC = $(UV) sync --locked --quiet --extra test --group demo
 LOCKED_DUCKDB = $(UV) export --frozen --no-hashes --no-annotate --no-header --extra test \
 	| sed -n 's/^duckdb==\([^ ;]*\).*/\1/p'
 
@@ -37,11 +40,11 @@ install: $(VENV)/.installed
 # Reinstalls only when the dependencies change. A uv.lock that no longer matches pyproject.toml
 # stops the install rather than being resolved again here, on whichever machine: what installs
 # is what was committed, and so what CI tested.
-$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+$(VENV)/.installed: pyproject.toml demo/pyproject.toml uv.lock | $(UV)
 	@$(UV) lock --check --offline --quiet || { \
 		echo "uv.lock does not match pyproject.toml: run \`make lock\` and commit uv.lock" >&2; \
 		exit 1; }
-	$(UV) sync --locked --quiet --extra test
+	$(SYNC)
 	touch $@
 
 $(UV):
@@ -69,8 +72,8 @@ test: lint
 # database there: its folder must exist, which it does not in a fresh clone.
 lint: install
 	$(BIN)/lint-imports
-	$(BIN)/ruff check pipelines tests bench sql/models
-	$(BIN)/ruff format --check pipelines tests bench sql/models
+	$(BIN)/ruff check pipelines demo tests bench sql/models
+	$(BIN)/ruff format --check pipelines demo tests bench sql/models
 	mkdir -p $(CURDIR)/data
 	CONTACTS_DUCKDB=$(CURDIR)/data/lint.duckdb $(BIN)/sqlfluff lint sql/
 
@@ -92,7 +95,7 @@ notebook: install database $(VENV)/.notebook-installed
 	CONTACTS_DUCKDB=$(DATABASE) $(BIN)/jupyter lab --notebook-dir=notebooks $(NOTEBOOK_ARGS)
 
 $(VENV)/.notebook-installed: $(VENV)/.installed
-	$(UV) sync --locked --quiet --extra test --extra notebook
+	$(SYNC) --extra notebook
 	touch $@
 
 # The analysts' SQL shell, harlequin (a terminal SQL IDE; its `hsql` runs SQL and exits), on the
@@ -119,8 +122,8 @@ database:
 	fi
 
 format: install
-	$(BIN)/ruff check --fix pipelines tests bench sql/models
-	$(BIN)/ruff format pipelines tests bench sql/models
+	$(BIN)/ruff check --fix pipelines demo tests bench sql/models
+	$(BIN)/ruff format pipelines demo tests bench sql/models
 
 # Only what can be made again: the demo's and lint's databases with their dlt working folders,
 # dbt's output and the tools' caches. data/ also holds the real database, contacts.duckdb by

@@ -319,7 +319,7 @@ class LeanApis:
         sprintmode_key: str = SPRINTMODE_KEY,
     ) -> LeanApis:
         # Imported here: the project's package is only needed to render, not to serve.
-        from pipelines.demo.simulators import LevCapitalSimulator, SprintModeSimulator
+        from demo.simulators import LevCapitalSimulator, SprintModeSimulator
 
         levcapital = LevCapitalPages(levcapital_key)
         sprintmode = SprintModePages(sprintmode_key)
@@ -341,7 +341,7 @@ class LeanApis:
         cls, n_contacts: int, seed: int, levcapital_key: str, sprintmode_key: str, port: int
     ) -> LeanApis:
         """The demo simulators themselves, started, for the floor to be compared against."""
-        from pipelines.demo.simulators import LevCapitalSimulator, SprintModeSimulator
+        from demo.simulators import LevCapitalSimulator, SprintModeSimulator
 
         simulators = [
             LevCapitalSimulator(n_contacts, seed, api_key=levcapital_key, port=port),

@@ -1,6 +1,6 @@
 """`make bench`, identity part: what linking costs at two sizes, and how well it links.
 
-Populations come from the labelled simulators (`pipelines/demo/simulators/labelled.py`),
+Populations come from the labelled simulators (`demo/simulators/labelled.py`),
 served over loopback HTTP in this process, loaded with `load_sources` and built with
 `transform`, as a night would. Every figure is from one run of this script:
 
@@ -29,7 +29,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.demo.simulators import labelled_simulators, labelled_truth
+from demo.simulators import labelled_simulators, labelled_truth
 from pipelines.identity.evaluation import PairwiseScore, scores_by_threshold
 from pipelines.identity.model import LinkingConfig
 from pipelines.paths import dbt_target_dir_for

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.demo.simulators import LevCapitalSimulator, SprintModeSimulator
+from demo.simulators import LevCapitalSimulator, SprintModeSimulator
 from pipelines.runs.load import load_sources, pipeline_for
 from pipelines.settings import SOURCE_NAMES, pipeline_name, prepare_environment, raw_dataset
 

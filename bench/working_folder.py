@@ -1,7 +1,7 @@
 """dlt's working folder after a month of nights: how big it grows, and how much of it is contacts.
 
 Runs `--nights` nightly loads against the demo's simulators, at about `--contacts` per API,
-changing contacts between nights as the demo does (pipelines/demo/nights.py). Each night does
+changing contacts between nights as the demo does (demo/nights.py). Each night does
 what `contacts-elt load` does: the run lock, both sources side by side into the run's working
 copy, the copy published at the end. The transform is left out: it adds dbt's own folder,
 which holds no job files, and most of the time.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.demo.nights import demo_nights, running_simulators
+from demo.nights import demo_nights, running_simulators
 from pipelines.paths import pipelines_dir_for
 from pipelines.runs.load import load_sources
 from pipelines.runs.lock import exclusive_run

@@ -1,6 +1,7 @@
 """The `contacts-elt` command: load, transform, run, refresh, demo, simulate, status, check."""
 
 import argparse
+import importlib.util
 import os
 import textwrap
 from collections.abc import Sequence
@@ -26,6 +27,13 @@ from pipelines.warehouse import (
 )
 
 DEMO_NIGHTS = 3
+# The commands that run the demo (demo/), which a clone of the project installs and the
+# product's package does not carry.
+DEMO_COMMANDS = ("demo", "simulate")
+DEMO_MISSING = (
+    "the demo is not installed: it comes with a clone of the project (make install), not with "
+    "the contacts-elt package"
+)
 
 
 def _resolve_warehouse(args: argparse.Namespace) -> Warehouse:
@@ -80,7 +88,7 @@ def cmd_run(args: argparse.Namespace, warehouse: Warehouse) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, warehouse: Warehouse) -> int:
-    from pipelines.demo.nights import run_demo
+    from demo.nights import run_demo
 
     return run_demo(warehouse.path, args.contacts, args.seed, args.nights, args.verbose)
 
@@ -107,7 +115,7 @@ def cmd_status(args: argparse.Namespace, warehouse: Warehouse) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from pipelines.demo.nights import serve_simulators
+    from demo.nights import serve_simulators
 
     return serve_simulators(port=args.port, n_contacts=args.contacts, seed=args.seed)
 
@@ -278,7 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
         "deleted between them. Needs no credentials, and never touches the real database: "
         "it ignores CONTACTS_DUCKDB and CONTACTS_DESTINATION.",
         _epilog(
-            "  0   every night succeeded\n  1   a night failed, or the file is not a demo's\n"
+            "  0   every night succeeded\n"
+            "  1   a night failed, the file is not a demo's, or the demo is not installed\n"
             "  75  a run holds the demo database\n",
             "  none: the demo sets its own sources' configuration\n",
         ),
@@ -387,6 +396,15 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+def _demo_installed() -> bool:
+    """Whether the demo can be imported, asked before its command takes a lock or makes a
+    folder."""
+    try:
+        return importlib.util.find_spec("demo.nights") is not None
+    except ModuleNotFoundError:
+        return False
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -400,6 +418,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(args.log_format, args.verbose)
     if args.verbose:
         os.environ.setdefault("RUNTIME__LOG_LEVEL", "INFO")
+    if args.command in DEMO_COMMANDS and not _demo_installed():
+        logs.emit("command_failed", f"{args.command}: {DEMO_MISSING}", level="error")
+        return EXIT_FAILED
     if args.command == "simulate":
         return args.handler(args)
     try:

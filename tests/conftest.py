@@ -13,7 +13,7 @@ import pytest
 from postgres import pg_cli, pg_env, pg_query, postgres_server, postgres_url  # noqa: F401
 from subprocesses import contacts_elt_starter
 
-from pipelines.demo.simulators import LevCapitalSimulator, SprintModeSimulator
+from demo.simulators import LevCapitalSimulator, SprintModeSimulator
 from pipelines.runs.load import load_sources
 from pipelines.settings import prepare_environment, raw_dataset
 from pipelines.sources.contacts.contract import parse_api_timestamp

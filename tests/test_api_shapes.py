@@ -20,7 +20,7 @@ import pytest
 from conftest import COMPARED_FIELDS, FAST_HTTP, LEVCAPITAL_KEY, SPRINTMODE_KEY
 from docs_examples import DOCS_JAMES_RODRIGUEZ, DOCS_JANE_SMITH, DOCS_SARAH_CHEN
 
-from pipelines.demo.simulators import LIST_SHAPES, LevCapitalSimulator, SprintModeSimulator
+from demo.simulators import LIST_SHAPES, LevCapitalSimulator, SprintModeSimulator
 from pipelines.sources.contacts.contract import parse_api_timestamp
 
 CONTACTS_ELT = str(Path(sys.executable).with_name("contacts-elt"))

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from pipelines.demo.simulators import Fault
+from demo.simulators import Fault
 from pipelines.runs.load import load_sources
 from pipelines.runs.transform import transform
 

@@ -160,3 +160,34 @@ def test_version_prints_the_installed_version(capsys):
 
     assert exited.value.code == 0
     assert capsys.readouterr().out == f"contacts-elt {version('contacts-elt')}\n"
+
+
+# The product run as a nightly server installs it: `pip install .`, with no demo beside it.
+WITHOUT_THE_DEMO = (
+    "import sys; sys.modules['demo'] = None; from pipelines.cli import main; "
+    "sys.exit(main(sys.argv[1:]))"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["demo", "--duckdb", "demo.duckdb"], id="demo"),
+        pytest.param(["simulate", "--port", "0"], id="simulate"),
+    ],
+)
+def test_without_the_demo_its_commands_say_what_to_install_and_touch_nothing(args, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_THE_DEMO, *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"{args[0]}: the demo is not installed: it comes with a clone of the project "
+        "(make install), not with the contacts-elt package\n"
+    )
+    assert list(tmp_path.iterdir()) == []

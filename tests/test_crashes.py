@@ -281,7 +281,7 @@ ONE_FAILS = [
 def test_one_failing_source_does_not_stop_the_other(
     failing, fault, env, line, sims, source_args, duckdb_path, contacts_elt_cli, query
 ):
-    from pipelines.demo.simulators import Fault
+    from demo.simulators import Fault
 
     load_sources(duckdb_path, source_args=source_args)
     other = next(name for name in SOURCES if name != failing)

@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 from conftest import LEVCAPITAL_KEY, SPRINTMODE_KEY
 
-from pipelines.demo.simulators import LevCapitalSimulator, SprintModeSimulator
+from demo.simulators import LevCapitalSimulator, SprintModeSimulator
 from pipelines.runs.load import load_sources
 from pipelines.sources.levcapital.settings import CONTACT_CONTRACT as LEVCAPITAL_CONTRACT
 from pipelines.sources.sprintmode.settings import CONTACT_CONTRACT as SPRINTMODE_CONTRACT

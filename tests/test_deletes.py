@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipelines.demo.simulators import Fault
+from demo.simulators import Fault
 from pipelines.runs.load import load_sources, pipeline_for
 from pipelines.runs.transform import transform
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.demo.nights import (
+from demo.nights import (
     CHANGES_BEFORE_RUN,
     DemoRefused,
     demo_nights,
@@ -17,7 +17,7 @@ from pipelines.demo.nights import (
     running_simulators,
     start_fresh,
 )
-from pipelines.demo.simulators.clock import GENERATED_DATA_END
+from demo.simulators.clock import GENERATED_DATA_END
 from pipelines.identity.evaluation import pairwise_score
 from pipelines.paths import pipelines_dir_for
 

@@ -21,7 +21,7 @@ import requests
 from dlt.pipeline.state_sync import decompress_state
 from tenacity import RetryCallState, Retrying
 
-from pipelines.demo.simulators import Fault
+from demo.simulators import Fault
 from pipelines.http.session import HttpPolicy, wait_retry_after_or_backoff
 from pipelines.paths import pipelines_dir_for
 from pipelines.runs.load import load_source, load_sources, pipeline_for

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 import requests
 
-from pipelines.demo.simulators import labelled_simulators
+from demo.simulators import labelled_simulators
 from pipelines.identity.evaluation import pairwise_score
 from pipelines.runs.load import load_sources
 from pipelines.runs.transform import transform

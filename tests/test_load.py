@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
-from pipelines.demo.simulators import SprintModeSimulator
+from demo.simulators import SprintModeSimulator
 from pipelines.http.paging import AdaptiveConcurrency
 from pipelines.paths import pipelines_dir_for
 from pipelines.runs.load import load_source, load_sources

@@ -20,7 +20,13 @@ SQL_SHELL_LOCK = PROJECT_DIR / "requirements" / "sql-shell.txt"
 
 def copy_of_the_project(directory: Path) -> Path:
     """The Makefile with the files its install rules depend on."""
-    for name in ("Makefile", "pyproject.toml", "uv.lock", "requirements/sql-shell.txt"):
+    for name in (
+        "Makefile",
+        "pyproject.toml",
+        "demo/pyproject.toml",
+        "uv.lock",
+        "requirements/sql-shell.txt",
+    ):
         (directory / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(PROJECT_DIR / name, directory / name)
     return directory

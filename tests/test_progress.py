@@ -17,8 +17,8 @@ import pytest
 from conftest import LEVCAPITAL_KEY, SEED, SPRINTMODE_KEY
 from subprocesses import CONTACTS_ELT
 
+from demo.simulators import LevCapitalSimulator, SprintModeSimulator
 from pipelines import logs
-from pipelines.demo.simulators import LevCapitalSimulator, SprintModeSimulator
 from pipelines.runs.progress import reporting_progress
 from pipelines.runs.results import SourceLoad
 

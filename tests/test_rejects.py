@@ -7,7 +7,7 @@ the reason, the others load, deletes are still inferred, and it loads once it re
 
 import json
 
-from pipelines.demo.simulators import OMIT, Fault
+from demo.simulators import OMIT, Fault
 from pipelines.runs.load import load_sources
 from pipelines.runs.transform import transform
 

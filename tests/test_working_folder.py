@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.demo.simulators import Fault
+from demo.simulators import Fault
 from pipelines.paths import pipelines_dir_for
 from pipelines.runs.housekeeping import prune_working_folder, tidy_working_folder
 from pipelines.runs.load import load_sources, pipeline_for, read_known_contacts

@@ -24,7 +24,7 @@ from api_requests import (
 )
 from docs_examples import DOCS_SARAH_CHEN
 
-from pipelines.demo.simulators import (
+from demo.simulators import (
     Clock,
     Fault,
     LevCapitalSimulator,

@@ -6,7 +6,7 @@ import pytest
 import requests
 from api_requests import LEV_CONTACTS, LEV_HEADERS, LEV_KEY, SM_CONTACTS, SM_HEADERS, SM_KEY
 
-from pipelines.demo.simulators import (
+from demo.simulators import (
     Clock,
     LevCapitalSimulator,
     SprintModeSimulator,

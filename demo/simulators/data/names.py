@@ -6,7 +6,7 @@ import random
 import unicodedata
 from collections.abc import Callable
 
-from pipelines.demo.simulators.data.people import pick
+from demo.simulators.data.people import pick
 
 # Given and family names by region: (share of people, given names, family names). A region is
 # drawn by its share and each name uniformly from its pools, so that most people's two names

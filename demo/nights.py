@@ -6,7 +6,7 @@ import shutil
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -15,20 +15,20 @@ from typing import Any
 
 import duckdb
 
-from pipelines import logs
-from pipelines.demo.simulators import (
+from demo.simulators import (
     Clock,
     LevCapitalSimulator,
     SprintModeSimulator,
     labelled_simulators,
     labelled_truth,
 )
-from pipelines.demo.simulators.clock import GENERATED_DATA_END
-from pipelines.demo.simulators.data import levcapital as levcapital_data
-from pipelines.demo.simulators.data import sprintmode as sprintmode_data
-from pipelines.demo.simulators.data.identities import LEVCAPITAL, PRESENCE_RATES, SPRINTMODE
-from pipelines.demo.simulators.data.people import PERSONAL_DOMAINS, email_address, names, pick
-from pipelines.demo.simulators.levcapital import CONTACT_TYPES as LEVCAPITAL_CONTACT_TYPES
+from demo.simulators.clock import GENERATED_DATA_END
+from demo.simulators.data import levcapital as levcapital_data
+from demo.simulators.data import sprintmode as sprintmode_data
+from demo.simulators.data.identities import LEVCAPITAL, PRESENCE_RATES, SPRINTMODE
+from demo.simulators.data.people import PERSONAL_DOMAINS, email_address, names, pick
+from demo.simulators.levcapital import CONTACT_TYPES as LEVCAPITAL_CONTACT_TYPES
+from pipelines import logs
 from pipelines.paths import DEMO_DUCKDB, dbt_target_dir_for, pipelines_dir_for
 from pipelines.runs.nightly import run_nightly
 from pipelines.runs.publish import working_copy
@@ -77,6 +77,10 @@ class DemoApis:
     levcapital: LevCapitalSimulator
     sprintmode: SprintModeSimulator
     clock: Clock
+
+    def simulator(self, source: str) -> LevCapitalSimulator | SprintModeSimulator:
+        """The simulator of a source, by its name."""
+        return {"levcapital": self.levcapital, "sprintmode": self.sprintmode}[source]
 
     @property
     def source_args(self) -> dict[str, dict[str, Any]]:
@@ -174,10 +178,7 @@ def demo_nights(
         if number > 1:
             apis.clock.freeze(as_of - CHANGES_BEFORE_RUN)
             rng = random.Random(f"contacts-elt demo:{seed}:night {number}")
-            night.changes = [
-                change_levcapital(apis.levcapital, apis.sprintmode, rng),
-                change_sprintmode(apis.sprintmode, rng),
-            ]
+            night.changes = [change_api(apis, day, rng) for day in API_DAYS]
         apis.clock.freeze(as_of)
         yield night
 
@@ -196,30 +197,54 @@ def _typo(email: str) -> str:
     return f"{local}@{domain.split('.')[0]}"
 
 
-def change_levcapital(
-    lev: LevCapitalSimulator, sm: SprintModeSimulator, rng: random.Random
-) -> ApiChanges:
-    """A day at LevCapital: new titles and departments, one mistyped email, SprintMode people
-    added as new connected contacts, and some contacts disconnected (LevCapital's delete)."""
-    store = lev.store
+@dataclass(frozen=True)
+class ApiDay:
+    """What a day of work does differently at one API (change_api does the rest)."""
+
+    source: str
+    titles: Sequence[str]
+    # Besides titles, people move contacts to another of these values of this field.
+    edited_field: str
+    edited_values: Sequence[str]
+    # Makes at most `n_creates` contacts and labels their people; given the API's contacts
+    # as the day began, it returns how many it made.
+    create: Callable[[DemoApis, random.Random, int, list[dict[str, Any]]], int]
+
+
+def change_api(apis: DemoApis, day: ApiDay, rng: random.Random) -> ApiChanges:
+    """A day at one API: new titles and another field, one mistyped email, new contacts, and
+    some contacts deleted (LevCapital's delete disconnects them). What differs between the
+    APIs is in `day`."""
+    store = apis.simulator(day.source).store
     listed = store.list_all()
-    changes = ApiChanges("levcapital")
     n_updates, n_creates, n_deletes = _change_counts(rng, len(listed))
     picked = rng.sample(listed, min(len(listed), n_updates + n_deletes))
-    for position, contact in enumerate(picked[:n_updates]):
+    updated, deleted = picked[:n_updates], picked[n_updates:]
+    for position, contact in enumerate(updated):
         if position == 0 and contact["email"]:
             update = {"email": _typo(contact["email"])}
         elif rng.random() < 0.6:
-            titles = [t for t in levcapital_data.TITLES if t != contact["title"]]
-            update = {"title": pick(rng, titles)}
+            update = {"title": _another(rng, day.titles, contact["title"])}
         else:
-            departments = [d for d in levcapital_data.DEPARTMENTS if d != contact["department"]]
-            update = {"department": pick(rng, departments)}
+            edited = day.edited_field
+            update = {edited: _another(rng, day.edited_values, contact[edited])}
         store.update(contact["id"], update)
-        changes.updated += 1
-    for contact in picked[n_updates:]:
+    for contact in deleted:
         store.delete(contact["id"])
-        changes.deleted += 1
+    created = day.create(apis, rng, n_creates, listed)
+    return ApiChanges(day.source, updated=len(updated), created=created, deleted=len(deleted))
+
+
+def _another(rng: random.Random, values: Sequence[str], current: str | None) -> str:
+    return pick(rng, [value for value in values if value != current])
+
+
+def _sprintmode_people_connected(
+    apis: DemoApis, rng: random.Random, n_creates: int, listed: list[dict[str, Any]]
+) -> int:
+    """LevCapital's new contacts: SprintMode people it did not know by email, connected, each
+    with its SprintMode person."""
+    lev, sm = apis.levcapital, apis.sprintmode
     known_emails = {(c["email"] or "").strip().lower() for c in listed}
     candidates = [
         c
@@ -227,8 +252,9 @@ def change_levcapital(
         if c["email"] and c["email"].strip().lower() not in known_emails and c["first_name"]
     ]
     sm_people = sm.person_ids() or {}
-    for person in rng.sample(candidates, min(len(candidates), n_creates)):
-        created = store.create(
+    chosen = rng.sample(candidates, min(len(candidates), n_creates))
+    for person in chosen:
+        created = lev.store.create(
             {
                 "contact_type": pick(rng, LEVCAPITAL_CONTACT_TYPES),
                 "company_id": 1,
@@ -239,40 +265,22 @@ def change_levcapital(
             }
         )
         # A new LevCapital contact is not connected, and only connected ones are listed.
-        store.set_connected(created["id"], True)
+        lev.store.set_connected(created["id"], True)
         # The SprintMode contact's person, now in LevCapital too.
         lev.label_contacts(
             {created["id"]: sm_people.get(person["id"], f"person:sm:{person['id']}")}
         )
-        changes.created += 1
-    return changes
+    return len(chosen)
 
 
-def change_sprintmode(sm: SprintModeSimulator, rng: random.Random) -> ApiChanges:
-    """A day at SprintMode: new titles, contacts moving on to another type, one mistyped
-    email, new leads from the website, and some contacts deleted."""
-    store = sm.store
-    listed = store.list_all()
-    changes = ApiChanges("sprintmode")
-    n_updates, n_creates, n_deletes = _change_counts(rng, len(listed))
-    picked = rng.sample(listed, min(len(listed), n_updates + n_deletes))
-    for position, contact in enumerate(picked[:n_updates]):
-        if position == 0 and contact["email"]:
-            update = {"email": _typo(contact["email"])}
-        elif rng.random() < 0.6:
-            titles = [t for t in sprintmode_data.TITLES if t != contact["title"]]
-            update = {"title": pick(rng, titles)}
-        else:
-            types = sorted(set(sprintmode_data.CONTACT_TYPES) - {contact["contact_type"]})
-            update = {"contact_type": pick(rng, types)}
-        store.update(contact["id"], update)
-        changes.updated += 1
-    for contact in picked[n_updates:]:
-        store.delete(contact["id"])
-        changes.deleted += 1
+def _website_leads(
+    apis: DemoApis, rng: random.Random, n_creates: int, listed: list[dict[str, Any]]
+) -> int:
+    """SprintMode's new contacts: leads from the website, each a new person."""
+    sm = apis.sprintmode
     for _ in range(n_creates):
         first, last, first_slug, last_slug = names(rng)
-        created = store.create(
+        created = sm.store.create(
             {
                 "first_name": first,
                 "last_name": last,
@@ -282,10 +290,28 @@ def change_sprintmode(sm: SprintModeSimulator, rng: random.Random) -> ApiChanges
                 "source": "website",
             }
         )
-        # A new lead is a new person.
         sm.label_contacts({created["id"]: f"person:sm:{created['id']}"})
-        changes.created += 1
-    return changes
+    return n_creates
+
+
+# In this order: each night's changes draw from one random generator.
+API_DAYS = (
+    ApiDay(
+        "levcapital",
+        titles=levcapital_data.TITLES,
+        edited_field="department",
+        edited_values=levcapital_data.DEPARTMENTS,
+        create=_sprintmode_people_connected,
+    ),
+    ApiDay(
+        "sprintmode",
+        titles=sprintmode_data.TITLES,
+        edited_field="contact_type",
+        # Its contact types are a weighted pool: each type once, in a fixed order.
+        edited_values=tuple(sorted(set(sprintmode_data.CONTACT_TYPES))),
+        create=_website_leads,
+    ),
+)
 
 
 def start_fresh(duckdb_path: Path) -> None:
@@ -336,7 +362,7 @@ def record_night(duckdb_path: Path, night: Night) -> None:
     history against it; its presence also marks the file as a demo database."""
     rows = [
         (night.number, night.as_of, c.source, c.updated, c.created, c.deleted)
-        for c in night.changes or [ApiChanges("levcapital"), ApiChanges("sprintmode")]
+        for c in night.changes or [ApiChanges(day.source) for day in API_DAYS]
     ]
     with duckdb.connect(str(duckdb_path)) as connection:
         connection.execute(

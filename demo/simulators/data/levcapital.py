@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import Any
 
-from pipelines.demo.simulators.data.people import (
+from demo.simulators.data.people import (
     PERSONAL_DOMAINS,
     at,
     collector_paused,

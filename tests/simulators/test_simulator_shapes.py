@@ -16,7 +16,7 @@ from api_requests import (
 )
 from docs_examples import DOCS_JAMES_RODRIGUEZ, DOCS_JANE_SMITH, DOCS_SARAH_CHEN
 
-from pipelines.demo.simulators import (
+from demo.simulators import (
     LIST_SHAPES,
     OMIT,
     LevCapitalSimulator,

@@ -10,19 +10,20 @@ import re
 import threading
 import uuid
 from collections.abc import Iterable, Mapping
-from http import HTTPStatus
 from typing import Any, ClassVar
 
-from pipelines.demo.simulators.clock import Clock, format_iso_z, parse_timestamp, to_epoch
-from pipelines.demo.simulators.data import levcapital as generated
-from pipelines.demo.simulators.server import (
+from demo.simulators.clock import Clock, format_iso_z, parse_timestamps, to_epoch
+from demo.simulators.data import levcapital as generated
+from demo.simulators.server import (
     ApiRequest,
     ApiResponse,
     Simulator,
+    given_records,
     json_body,
     parse_count,
+    status_phrase,
 )
-from pipelines.demo.simulators.shapes import (
+from demo.simulators.shapes import (
     FULL,
     CorruptibleStore,
     ListShape,
@@ -121,13 +122,7 @@ def stored_record(contact: Mapping[str, Any]) -> dict[str, Any]:
     record.update(copy.deepcopy(dict(contact)))
     if "is_connected" not in contact:
         record["is_connected"] = True
-    for name in ("created_at", "updated_at"):
-        if record[name] is not None:
-            try:
-                record[name] = parse_timestamp(record[name])
-            except (TypeError, ValueError):
-                raise ValueError(f"contact {contact_id}: {name} is not a timestamp") from None
-    return record
+    return parse_timestamps(record, ("created_at", "updated_at"))
 
 
 def _writable_values(fields: dict[str, Any]) -> dict[str, Any]:
@@ -414,14 +409,7 @@ class LevCapitalSimulator(Simulator):
             ValueError: If a contact cannot be stored (see `stored_record`), ids repeat, or
                 `person_ids` names a contact not given or a person id that is not a string.
         """
-        records = [stored_record(contact) for contact in contacts]
-        ids = {record["id"] for record in records}
-        if len(ids) < len(records):
-            raise ValueError("contact ids must be unique")
-        if person_ids is not None:
-            unknown = sorted(set(person_ids).difference(ids), key=repr)
-            if unknown:
-                raise ValueError(f"person_ids name contacts not given: {unknown[:5]}")
+        records = given_records(contacts, stored_record, person_ids)
         simulator = cls(
             0, api_key=api_key, port=port, read_only=read_only, clock=clock, list_shape=list_shape
         )
@@ -444,10 +432,7 @@ class LevCapitalSimulator(Simulator):
         )
 
     def _error(self, status: int, message: str | None = None) -> ApiResponse:
-        try:
-            phrase = HTTPStatus(status).phrase
-        except ValueError:
-            phrase = "Error"
+        phrase = status_phrase(status)
         error_type = _ERROR_TYPES.get(status) or re.sub(r"\W+", "_", phrase.lower())
         error = {
             "status": status,

@@ -5,14 +5,14 @@ from collections import Counter
 
 import pytest
 
-from pipelines.demo.simulators.data.companies import (
+from demo.simulators.data.companies import (
     COUNTRIES,
     formatted_phone,
     generate_companies,
     local_part,
     max_companies,
 )
-from pipelines.demo.simulators.data.names import (
+from demo.simulators.data.names import (
     ACCENTED_SHARE,
     FIRST_NAMES,
     LAST_NAMES,

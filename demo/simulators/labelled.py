@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pipelines.demo.simulators.clock import Clock
-from pipelines.demo.simulators.data.identities import (
+from demo.simulators.clock import Clock
+from demo.simulators.data.identities import (
     LEVCAPITAL,
     SPRINTMODE,
     FebrlPart,
     febrl_population,
     generate_population,
 )
-from pipelines.demo.simulators.levcapital import LevCapitalSimulator
-from pipelines.demo.simulators.server import Simulator
-from pipelines.demo.simulators.sprintmode import SprintModeSimulator
+from demo.simulators.levcapital import LevCapitalSimulator
+from demo.simulators.server import Simulator
+from demo.simulators.sprintmode import SprintModeSimulator
 
 
 def labelled_simulators(

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import Any
 
-from pipelines.demo.simulators.data import levcapital
-from pipelines.demo.simulators.data.people import (
+from demo.simulators.data import levcapital
+from demo.simulators.data.people import (
     DATA_END,
     DATA_START,
     PERSONAL_DOMAINS,

@@ -12,16 +12,17 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Self
 from urllib.parse import parse_qsl, urlsplit
 
-from pipelines.demo.simulators.clock import Clock
-from pipelines.demo.simulators.faults import Fault, FaultQueue
-from pipelines.demo.simulators.shapes import LIST_SHAPES, OMIT, ListShape
+from demo.simulators.clock import Clock
+from demo.simulators.faults import Fault, FaultQueue
+from demo.simulators.shapes import LIST_SHAPES, OMIT, ListShape
 
 CONTROL_PREFIX = "/_sim/"
 _CONTACT_CONTROL = re.compile(r"/_sim/contacts/([^/]+)/(delete|corrupt|repair)")
@@ -103,6 +104,36 @@ def json_body(request: ApiRequest) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValueError("Request body must be a JSON object")
     return body
+
+
+def status_phrase(status: int) -> str:
+    """Returns HTTP's reason phrase of a status, or "Error" for a status HTTP does not name."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def given_records(
+    contacts: Iterable[Mapping[str, Any]],
+    stored_record: Callable[[Mapping[str, Any]], dict[str, Any]],
+    person_ids: Mapping[Any, str] | None,
+) -> list[dict[str, Any]]:
+    """Returns the contacts a simulator's `from_contacts` is given, in storage shape.
+
+    Raises:
+        ValueError: If a contact cannot be stored (see `stored_record`), ids repeat, or
+            `person_ids` names a contact not given.
+    """
+    records = [stored_record(contact) for contact in contacts]
+    ids = {record["id"] for record in records}
+    if len(ids) < len(records):
+        raise ValueError("contact ids must be unique")
+    if person_ids is not None:
+        unknown = sorted(set(person_ids).difference(ids), key=repr)
+        if unknown:
+            raise ValueError(f"person_ids name contacts not given: {unknown[:5]}")
+    return records
 
 
 def parse_count(text: str) -> int:

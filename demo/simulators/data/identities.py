@@ -19,9 +19,9 @@ from importlib import resources
 from itertools import combinations
 from typing import Any, Literal
 
-from pipelines.demo.simulators.clock import format_iso_z, timestamp_formatter
-from pipelines.demo.simulators.data import levcapital, sprintmode
-from pipelines.demo.simulators.data.companies import (
+from demo.simulators.clock import format_iso_z, timestamp_formatter
+from demo.simulators.data import levcapital, sprintmode
+from demo.simulators.data.companies import (
     EMAIL_FORMATS,
     Company,
     formatted_phone,
@@ -30,8 +30,8 @@ from pipelines.demo.simulators.data.companies import (
     max_companies,
     phone_number,
 )
-from pipelines.demo.simulators.data.names import person_name, vary_name
-from pipelines.demo.simulators.data.people import (
+from demo.simulators.data.names import person_name, vary_name
+from demo.simulators.data.people import (
     DATA_END,
     PERSONAL_DOMAINS,
     ascii_slug,

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from pipelines.demo.simulators.clock import GENERATED_DATA_END, to_epoch
+from demo.simulators.clock import GENERATED_DATA_END, to_epoch
 
 DATA_START = to_epoch(datetime.fromisoformat("2023-01-01T00:00:00+00:00"))
 DATA_END = to_epoch(GENERATED_DATA_END)  # exclusive

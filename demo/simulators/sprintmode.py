@@ -10,27 +10,29 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from http import HTTPStatus
 from operator import itemgetter
 from typing import Any, ClassVar
 
-from pipelines.demo.simulators.clock import (
+from demo.simulators.clock import (
     Clock,
     TimestampFormatter,
     offset_suffix,
     parse_timestamp,
+    parse_timestamps,
     timestamp_formatter,
     to_epoch,
 )
-from pipelines.demo.simulators.data import sprintmode as generated
-from pipelines.demo.simulators.server import (
+from demo.simulators.data import sprintmode as generated
+from demo.simulators.server import (
     ApiRequest,
     ApiResponse,
     Simulator,
+    given_records,
     json_body,
     parse_count,
+    status_phrase,
 )
-from pipelines.demo.simulators.shapes import (
+from demo.simulators.shapes import (
     FULL,
     CorruptibleStore,
     ListShape,
@@ -128,13 +130,7 @@ def stored_record(contact: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError(f"contact id must be a string, not {contact_id!r}")
     record: dict[str, Any] = dict.fromkeys(CONTACT_FIELDS)
     record.update(copy.deepcopy(dict(contact)))
-    for name in TIMESTAMP_FIELDS:
-        if record[name] is not None:
-            try:
-                record[name] = parse_timestamp(record[name])
-            except (TypeError, ValueError):
-                raise ValueError(f"contact {contact_id}: {name} is not a timestamp") from None
-    return record
+    return parse_timestamps(record, TIMESTAMP_FIELDS)
 
 
 def _renderer(timestamp_format: str, utc_offset: timedelta) -> TimestampFormatter:
@@ -425,14 +421,7 @@ class SprintModeSimulator(Simulator):
             ValueError: If a contact cannot be stored (see `stored_record`), ids repeat, or
                 `person_ids` names a contact not given or a person id that is not a string.
         """
-        records = [stored_record(contact) for contact in contacts]
-        ids = {record["id"] for record in records}
-        if len(ids) < len(records):
-            raise ValueError("contact ids must be unique")
-        if person_ids is not None:
-            unknown = sorted(set(person_ids).difference(ids), key=repr)
-            if unknown:
-                raise ValueError(f"person_ids name contacts not given: {unknown[:5]}")
+        records = given_records(contacts, stored_record, person_ids)
         companies = {
             record["company_id"]: record["company_name"]
             for record in records
@@ -456,10 +445,7 @@ class SprintModeSimulator(Simulator):
 
     def _error(self, status: int, message: str | None = None) -> ApiResponse:
         # The docs define no error envelope; this is an assumption shaped like the success one.
-        try:
-            phrase = HTTPStatus(status).phrase
-        except ValueError:
-            phrase = "Error"
+        phrase = status_phrase(status)
         message = message or _ERROR_MESSAGES.get(status, phrase)
         return ApiResponse(status, {"ok": False, "error": message})
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 # Generated data lies strictly before this instant; an unfrozen clock never reads earlier, so every
 # write through the simulators looks newer than anything generated.
@@ -83,6 +84,21 @@ def parse_timestamp(text: str) -> int:
         ValueError: If `text` is not a timestamp.
     """
     return to_epoch(datetime.fromisoformat(text))
+
+
+def parse_timestamps(record: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """Parses a contact's timestamps, given as text (or null), to epoch seconds, in place.
+
+    Raises:
+        ValueError: If one is not a timestamp.
+    """
+    for name in names:
+        if record[name] is not None:
+            try:
+                record[name] = parse_timestamp(record[name])
+            except (TypeError, ValueError):
+                raise ValueError(f"contact {record['id']}: {name} is not a timestamp") from None
+    return record
 
 
 # Three stamps per contact are rendered for every page served, so this is a hot path: caching

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from pipelines.demo.simulators import LabelledPopulation, febrl_population, generate_population
-from pipelines.demo.simulators.data.identities import (
+from demo.simulators import LabelledPopulation, febrl_population, generate_population
+from demo.simulators.data.identities import (
     DUPLICATE_RATE,
     EVIDENCE_RATES,
     LINKEDIN_RATE,
@@ -18,8 +18,8 @@ from pipelines.demo.simulators.data.identities import (
     ROLE_MAILBOXES,
     febrl_records,
 )
-from pipelines.demo.simulators.data.names import NAME_VARIATION_RATES, NICKNAMES, unaccented
-from pipelines.demo.simulators.data.people import PERSONAL_DOMAINS
+from demo.simulators.data.names import NAME_VARIATION_RATES, NICKNAMES, unaccented
+from demo.simulators.data.people import PERSONAL_DOMAINS
 
 SEED = 1
 N_PEOPLE = 2000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from pipelines.demo.simulators.data.people import ascii_slug, pick, weighted_pool
+from demo.simulators.data.people import ascii_slug, pick, weighted_pool
 
 _NAME_WORDS = (
     "Meridian", "Harborview", "Granite Peak", "Blue Heron", "Summit Bridge", "Cedar & Stone",
