@@ -116,12 +116,19 @@ def _lenient_json(response: Response) -> Any:
     which sets aside a contact that no destination could store, instead of the whole page
     failing its source. A body in another encoding goes to requests' decoder, which guesses it.
     """
-    for decode in (
-        lambda: json.loads(response.content, parse_constant=NotJsonNumber),
-        response.json,
-    ):
+    for decode in (lambda: loads_leniently(response.content), response.json):
         try:
             return decode()
         except ValueError:
             continue
     return _NOT_JSON
+
+
+def loads_leniently(data: bytes | str) -> Any:
+    """JSON as Python's json reads it, NaN and Infinity as `NotJsonNumber`; for what orjson
+    refuses.
+
+    Raises:
+        ValueError: not JSON even so.
+    """
+    return json.loads(data, parse_constant=NotJsonNumber)

@@ -56,6 +56,10 @@ _LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 LOAD_MEMORY_LIMIT = "128MB"
 """DuckDB's memory for a load; past it, it spills to a temporary folder beside the file."""
+LEDGER_FILE = "ledger.duckdb"
+"""Each source's scratch file of a run, in its pipeline's working folder, deleted after."""
+LEDGER_MEMORY_LIMIT = "64MB"
+HELD_ROWS_PER_BATCH = 50_000
 
 
 def pipeline_for(source_name: str, target: Warehouse | Path) -> dlt.Pipeline:
@@ -123,28 +127,20 @@ def _load(
                 # Left by an earlier run: tonight's extract reads its contacts again.
                 result.packages_set_aside.append(refused)
         # Config and secrets resolve here, before any request: a missing key fails at once.
-        known = read_known_contacts(pipeline)
-        held = known.hashes
-        if result.refresh:
-            # Unknown fingerprints are never equal to a contact's: every one is written.
-            known.hashes = dict.fromkeys(held)
+        known = read_known_contacts(pipeline, warehouse)
+        known.rewrite_all = result.refresh
         source = source_factory(source_name)(known=known, stats=result.stats, **source_args)
         if result.refresh:
             reread_everything(source)
         file_format = warehouse.loader_file_format
-        load_ids = run_setting_aside_refused(pipeline, source, loader_file_format=file_format)
+        run_setting_aside_refused(pipeline, source, loader_file_format=file_format)
         if result.stats.behind_cursor:
             late = behind_cursor_resource(result.stats.behind_cursor)
-            load_ids += run_setting_aside_refused(pipeline, late, loader_file_format=file_format)
-        written = written_hashes(pipeline, load_ids)
-        result.rows_written = len(written)
-        result.rows_inserted = len(written.keys() - held.keys())
+            run_setting_aside_refused(pipeline, late, loader_file_format=file_format)
+        stats = result.stats
+        result.rows_written = stats.written
         # A refresh rewrites unchanged contacts too: they are neither inserted nor updated.
-        result.rows_updated = sum(
-            1
-            for contact_id, digest in written.items()
-            if contact_id in held and held[contact_id] != digest
-        )
+        result.rows_inserted, result.rows_updated = stats.inserted, stats.updated
     except Exception as error:
         # Any failure stays inside its source so the other one still loads; the CLI shows
         # a traceback for the unexpected ones.
@@ -263,24 +259,10 @@ def reread_everything(source: DltSource) -> None:
     )
 
 
-def written_hashes(pipeline: dlt.Pipeline, load_ids: Iterable[str]) -> dict[Any, str | None]:
-    """The id and content fingerprint of each contact that these loads wrote."""
-    load_ids = list(load_ids)
-    if not load_ids:
-        return {}
-    placeholders = ", ".join(["%s"] * len(load_ids))
-    with pipeline.sql_client() as client:
-        rows = client.execute_sql(
-            f"select id, {CONTENT_HASH} from {pipeline.dataset_name}.{CONTACTS_TABLE} "
-            f"where _dlt_load_id in ({placeholders})",
-            *load_ids,
-        )
-    return dict(rows or [])
-
-
-def read_known_contacts(pipeline: dlt.Pipeline) -> KnownContacts:
-    """What the destination holds before this run: ids, live and deleted, their
-    fingerprints, and the contacts set aside as rejects."""
+def read_known_contacts(pipeline: dlt.Pipeline, warehouse: Warehouse) -> KnownContacts:
+    """What the destination holds before this run: which tables exist and the contacts set
+    aside, and a reader of every held contact's id, fingerprint and deleted mark, which the
+    source streams into its ledger."""
     schema = pipeline.dataset_name
     with pipeline.sql_client() as client:
         columns = {
@@ -292,6 +274,8 @@ def read_known_contacts(pipeline: dlt.Pipeline) -> KnownContacts:
         }
         tables = {table for table, _ in columns}
         known = KnownContacts(
+            ledger_path=Path(pipeline.working_dir) / LEDGER_FILE,
+            ledger_memory_limit=LEDGER_MEMORY_LIMIT,
             has_contacts_table=CONTACTS_TABLE in tables,
             has_deletions_table=DELETIONS_TABLE in tables,
             has_rejects_table=REJECTS_TABLE in tables,
@@ -301,15 +285,18 @@ def read_known_contacts(pipeline: dlt.Pipeline) -> KnownContacts:
                 row[0]
                 for row in client.execute_sql(f"select reject_key from {schema}.{REJECTS_TABLE}")
             }
-        if CONTACTS_TABLE not in tables:
-            return known
-        if DELETIONS_TABLE in tables:
-            known.deleted_ids = {
-                row[0] for row in client.execute_sql(f"select id from {schema}.{DELETIONS_TABLE}")
-            }
-        # Rows written before fingerprints were kept have none: they are written once more.
-        digest = CONTENT_HASH if (CONTACTS_TABLE, CONTENT_HASH) in columns else "null"
-        known.hashes = dict(
-            client.execute_sql(f"select id, {digest} from {schema}.{CONTACTS_TABLE}") or []
-        )
+    if CONTACTS_TABLE not in tables:
+        return known
+    # Rows written before fingerprints were kept have none: they are written once more.
+    digest = CONTENT_HASH if (CONTACTS_TABLE, CONTENT_HASH) in columns else "null"
+    deleted = (
+        f"c.id in (select id from {schema}.{DELETIONS_TABLE})"
+        if DELETIONS_TABLE in tables
+        else "false"
+    )
+    sql = (
+        f"select c.id, cast({digest} as varchar) as fingerprint, {deleted} as is_deleted "
+        f"from {schema}.{CONTACTS_TABLE} as c"
+    )
+    known.held_rows = lambda: warehouse.read_in_batches(sql, HELD_ROWS_PER_BATCH)
     return known

@@ -55,6 +55,10 @@ class Warehouse(Protocol):
     def connect(self) -> Any:
         """A DB-API connection for reading (`qmark` parameters are translated, see `query`)."""
 
+    def read_in_batches(self, sql: str, rows_per_batch: int) -> Iterator[Any]:
+        """The rows of a query as Arrow record batches, never all of them in memory at once;
+        usable while this process writes the warehouse."""
+
 
 @dataclass
 class DuckDBFile:
@@ -96,6 +100,14 @@ class DuckDBFile:
         import duckdb
 
         return duckdb.connect(str(self.file), read_only=True)
+
+    def read_in_batches(self, sql: str, rows_per_batch: int) -> Iterator[Any]:
+        import duckdb
+
+        # Not read-only: a load holds the file open for writing in this process, and DuckDB
+        # shares one open database among a process's connections of the same configuration.
+        with duckdb.connect(str(self.file)) as connection:
+            yield from connection.sql(sql).to_arrow_reader(rows_per_batch)
 
 
 @dataclass
@@ -153,6 +165,11 @@ class PostgresDatabase:
         from pipelines.warehouse.postgres import connect
 
         return connect(self.credentials)
+
+    def read_in_batches(self, sql: str, rows_per_batch: int) -> Iterator[Any]:
+        from pipelines.warehouse.postgres import read_in_batches
+
+        yield from read_in_batches(self.credentials, sql, rows_per_batch)
 
 
 def as_warehouse(target: "Warehouse | Path | str") -> Warehouse:

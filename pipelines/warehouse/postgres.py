@@ -108,3 +108,26 @@ def run_lock_session(credentials: PostgresCredentials) -> str | None:
         return None
     pid, client, started = row
     return f"backend pid {pid}, from {client}, connected {started:%Y-%m-%d %H:%M:%S %Z}"
+
+
+def read_in_batches(
+    credentials: PostgresCredentials, sql: str, rows_per_batch: int
+) -> Iterator[Any]:
+    """The rows of a query as Arrow record batches, from a server-side cursor: psycopg2's
+    ordinary cursor would hold every row of the result in this process."""
+    import pyarrow as pa
+
+    connection = connect(credentials, autocommit=False)
+    try:
+        with connection.cursor(name="contacts_elt_batches") as cursor:
+            cursor.itersize = rows_per_batch
+            cursor.execute(sql)
+            names = None
+            while rows := cursor.fetchmany(rows_per_batch):
+                names = names or [column[0] for column in cursor.description]
+                yield pa.RecordBatch.from_pylist(
+                    [dict(zip(names, row, strict=True)) for row in rows]
+                )
+    finally:
+        connection.rollback()
+        connection.close()

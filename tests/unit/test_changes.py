@@ -1,14 +1,23 @@
-"""`fingerprint` and `ChangeSorter`: which listed contacts a run writes, and which it sets aside."""
+"""`fingerprint`, `staged` and `ChangeSorter`: what a run writes of the contacts that changed."""
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from pipelines.http.errors import NotJsonNumber
 from pipelines.settings import CONTENT_HASH
-from pipelines.sources.contacts.changes import ChangeSorter, digest, fingerprint
-from pipelines.sources.contacts.contract import ContactContract
+from pipelines.sources.contacts.changes import (
+    Changed,
+    ChangeSorter,
+    changed_of,
+    digest,
+    fingerprint,
+    staged,
+)
+from pipelines.sources.contacts.ledger import LedgerRow
 from pipelines.sources.levcapital.settings import CONTACT_CONTRACT
 
 CURSOR = datetime(2024, 6, 1, tzinfo=UTC)
@@ -18,11 +27,6 @@ OLD = "2024-01-01T00:00:00Z"
 
 def contact(contact_id: int = 1, **fields: Any) -> dict[str, Any]:
     return {"id": contact_id, "first_name": "Ada", "updated_at": RECENT, **fields}
-
-
-def sort(sorter: ChangeSorter, items: list[Any]) -> list[dict[str, Any]]:
-    """What the main pass writes of `items`, each changed one read by the contract."""
-    return sorter.sort(sorter.changed(items))
 
 
 def held_hash(item: dict[str, Any]) -> str:
@@ -84,83 +88,67 @@ def test_the_fingerprint_is_of_the_item_as_sent() -> None:
     )
 
 
-# ChangeSorter.sort
+# ChangeSorter: the changed contacts the ledger found, sorted into the passes and the rejects
 
 
-class CountingContract(ContactContract):
-    """The levcapital contract, counting the items it reads."""
-
-    def read(self, item: Any) -> dict[str, Any]:
-        object.__setattr__(self, "reads", getattr(self, "reads", 0) + 1)
-        return super().read(item)
+def changed(item: Any, held_fingerprint: str | None = None, held: bool = False) -> Changed:
+    """`item` as the ledger hands it on, with what the destination held of it."""
+    return Changed(item, *staged(item), held or held_fingerprint is not None, held_fingerprint)
 
 
-def test_an_unchanged_contact_is_not_read_by_the_contract() -> None:
-    contract = CountingContract(CONTACT_CONTRACT.fields)
-    unchanged, changed = contact(1), contact(2, first_name="Grace")
-    sorter = ChangeSorter(contract, {1: held_hash(unchanged), 2: held_hash(contact(2))}, None)
-
-    assert [c["id"] for c in sort(sorter, [unchanged, changed])] == [2]
-    assert contract.reads == 1
+def sort(sorter: ChangeSorter, *entries: Changed) -> list[dict[str, Any]]:
+    return sorter.sort(list(entries))
 
 
-def test_a_contact_unchanged_against_its_held_hash_is_dropped_and_counted() -> None:
+def test_a_new_contact_is_written_with_its_content_hash_and_counted_inserted() -> None:
     item = contact()
-    sorter = ChangeSorter(CONTACT_CONTRACT, {1: held_hash(item)}, cursor=None)
+    sorter = ChangeSorter(CONTACT_CONTRACT, cursor=None)
 
-    assert sort(sorter, [item]) == []
-    assert sorter.unchanged == 1
-    assert sorter.written == {}
-
-
-def test_a_new_contact_is_written_with_its_content_hash() -> None:
-    item = contact()
-    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=None)
-
-    [written] = sort(sorter, [item])
+    [written] = sort(sorter, changed(item))
 
     assert written["id"] == 1
     assert written["updated_at"] == datetime(2024, 6, 2, tzinfo=UTC)
     assert written[CONTENT_HASH] == held_hash(item)
-    assert sorter.written == {1: held_hash(item)}
-    assert sorter.unchanged == 0
+    assert (sorter.written, sorter.inserted, sorter.updated) == (1, 1, 0)
     assert CONTENT_HASH not in item
 
 
-def test_a_changed_contact_is_written_with_its_new_content_hash() -> None:
+def test_a_changed_contact_is_written_with_its_new_content_hash_and_counted_updated() -> None:
     before, after = contact(first_name="Ada"), contact(first_name="Grace")
-    sorter = ChangeSorter(CONTACT_CONTRACT, {1: held_hash(before)}, cursor=None)
+    sorter = ChangeSorter(CONTACT_CONTRACT, cursor=None)
 
-    [written] = sort(sorter, [after])
+    [written] = sort(sorter, changed(after, held_hash(before)))
 
     assert written["first_name"] == "Grace"
     assert written[CONTENT_HASH] == held_hash(after)
-    assert written[CONTENT_HASH] != held_hash(before)
+    assert (sorter.written, sorter.inserted, sorter.updated) == (1, 0, 1)
 
 
-def test_a_held_hash_of_none_counts_as_changed() -> None:
-    sorter = ChangeSorter(CONTACT_CONTRACT, {1: None}, cursor=None)
+def test_a_contact_rewritten_unchanged_is_neither_inserted_nor_updated() -> None:
+    # What a refresh writes: every contact, those the destination holds as they are too.
+    item = contact()
+    sorter = ChangeSorter(CONTACT_CONTRACT, cursor=None)
 
-    assert [c["id"] for c in sort(sorter, [contact()])] == [1]
+    assert len(sort(sorter, changed(item, held_hash(item)))) == 1
+    assert (sorter.written, sorter.inserted, sorter.updated) == (1, 0, 0)
+
+
+def test_a_held_contact_without_a_fingerprint_counts_as_updated() -> None:
+    # Rows written before fingerprints were kept: written once more.
+    sorter = ChangeSorter(CONTACT_CONTRACT, cursor=None)
+
+    assert len(sort(sorter, changed(contact(), held=True))) == 1
+    assert (sorter.inserted, sorter.updated) == (0, 1)
 
 
 def test_a_changed_contact_older_than_the_cursor_goes_behind() -> None:
     item = contact(updated_at=OLD)
-    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=CURSOR)
+    sorter = ChangeSorter(CONTACT_CONTRACT, cursor=CURSOR)
 
-    assert sort(sorter, [item]) == []
+    assert sort(sorter, changed(item)) == []
     assert list(sorter.behind) == [1]
     assert sorter.behind[1][CONTENT_HASH] == held_hash(item)
-    assert sorter.written == {}
-
-
-def test_an_unchanged_contact_older_than_the_cursor_is_not_behind() -> None:
-    item = contact(updated_at=OLD)
-    sorter = ChangeSorter(CONTACT_CONTRACT, {1: held_hash(item)}, cursor=CURSOR)
-
-    assert sort(sorter, [item]) == []
-    assert sorter.behind == {}
-    assert sorter.unchanged == 1
+    assert sorter.written == 1
 
 
 @pytest.mark.parametrize(
@@ -172,120 +160,101 @@ def test_an_unchanged_contact_older_than_the_cursor_is_not_behind() -> None:
     ],
 )
 def test_a_contact_not_older_than_the_cursor_is_written(updated_at: str | None) -> None:
-    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=CURSOR)
+    sorter = ChangeSorter(CONTACT_CONTRACT, cursor=CURSOR)
 
-    assert [c["id"] for c in sort(sorter, [contact(updated_at=updated_at)])] == [1]
+    assert [c["id"] for c in sort(sorter, changed(contact(updated_at=updated_at)))] == [1]
     assert sorter.behind == {}
-
-
-def test_start_listing_forgets_what_an_earlier_listing_set_aside() -> None:
-    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=CURSOR)
-    sort(sorter, [contact(1, updated_at=OLD), {"id": 2, "first_name": 7}, contact(3)])
-    assert (list(sorter.behind), list(sorter.rejected)) == ([1], ["2"])
-
-    sorter.start_listing()
-
-    assert sorter.behind == {}
-    assert sorter.rejected == {}
-    assert sorter.unchanged == 0
-    assert list(sorter.written) == [3]
-
-
-def test_a_contact_written_by_an_earlier_listing_is_not_written_again() -> None:
-    item = contact()
-    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=None)
-    assert len(sort(sorter, [item])) == 1
-
-    sorter.start_listing()
-
-    assert sort(sorter, [dict(item)]) == []
-    assert sorter.unchanged == 1
-
-
-def test_a_contact_changed_since_an_earlier_listing_is_written_again() -> None:
-    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=None)
-    sort(sorter, [contact(first_name="Ada")])
-    sorter.start_listing()
-
-    [written] = sort(sorter, [contact(first_name="Grace")])
-
-    assert written["first_name"] == "Grace"
-    assert sorter.written[1] == held_hash(contact(first_name="Grace"))
-
-
-def test_what_this_run_wrote_wins_over_the_held_hash() -> None:
-    before, after = contact(first_name="Ada"), contact(first_name="Grace")
-    sorter = ChangeSorter(CONTACT_CONTRACT, {1: held_hash(before)}, cursor=None)
-    sort(sorter, [after])
-    sorter.start_listing()
-
-    # Back to what the destination held before this run, but not to what the run wrote.
-    assert [c["first_name"] for c in sort(sorter, [before])] == ["Ada"]
 
 
 def test_a_reject_with_an_id_is_keyed_by_its_id() -> None:
     item = {"id": 7, "first_name": 42}
-    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=None)
+    sorter = ChangeSorter(CONTACT_CONTRACT, cursor=None)
 
-    assert sort(sorter, [item, contact(8)])[0]["id"] == 8
+    assert sort(sorter, changed(item), changed(contact(8)))[0]["id"] == 8
 
     assert list(sorter.rejected) == ["7"]
     kept_item, rejected = sorter.rejected["7"]
-    assert kept_item is item
+    assert kept_item == item
     assert rejected.contact_id == 7
     assert rejected.reason == "first_name is a number, not a string"
 
 
 def test_a_reject_without_an_id_is_keyed_by_its_payload() -> None:
     item = {"first_name": "Ada"}
-    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=None)
+    sorter = ChangeSorter(CONTACT_CONTRACT, cursor=None)
 
-    assert sort(sorter, [item]) == []
+    assert sort(sorter, changed(item)) == []
 
     digest = hashlib.blake2b(b'{"first_name": "Ada"}', digest_size=12).hexdigest()
     assert list(sorter.rejected) == [f"payload:{digest}"]
     assert sorter.rejected[f"payload:{digest}"][1].reason == "has no id"
 
 
-def test_rejects_are_neither_written_nor_counted_as_unchanged() -> None:
-    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=None)
+def test_rejects_are_not_counted_as_written() -> None:
+    sorter = ChangeSorter(CONTACT_CONTRACT, cursor=None)
 
-    assert sort(sorter, [{"id": 1, "created_at": "yesterday"}]) == []
-    assert sorter.unchanged == 0
-    assert sorter.written == {}
+    assert sort(sorter, changed({"id": 1, "created_at": "yesterday"})) == []
+    assert (sorter.written, sorter.inserted, sorter.updated) == (0, 0, 0)
 
 
 def test_held_back_contacts_move_to_the_second_pass() -> None:
-    sorter = ChangeSorter(CONTACT_CONTRACT, {}, None)
-    [written] = sort(sorter, [contact(1)])
+    sorter = ChangeSorter(CONTACT_CONTRACT, None)
+    [written] = sort(sorter, changed(contact(1)))
 
     sorter.hold_back([written])
 
-    assert sorter.written == {}
     assert sorter.behind == {1: written}
+    assert sorter.written == 1
 
 
-def test_a_changed_item_carries_the_canonical_json_its_fingerprint_digests() -> None:
-    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=None)
-
-    [entry] = sorter.changed([{"id": 1, "last_name": None, "first_name": "Ada"}])
-
-    assert entry.canonical == b'{"first_name":"Ada","id":1}'
-    assert entry.fingerprint == digest(entry.canonical)
-    assert entry.fingerprint == fingerprint({"id": 1, "first_name": "Ada"})
-    assert entry.contact_id == 1
-
-
-def test_admit_records_what_was_written_and_holds_back_what_is_behind() -> None:
-    sorter = ChangeSorter(CONTACT_CONTRACT, {}, cursor=CURSOR)
+def test_admit_counts_what_is_written_and_holds_back_what_is_behind() -> None:
+    sorter = ChangeSorter(CONTACT_CONTRACT, cursor=CURSOR)
     written, old, broken = contact(1), contact(2, updated_at=OLD), contact(3, created_at="never")
-    changed = sorter.changed([written, old, broken])
 
-    sorter.admit(changed, [False, True, True])
+    sorter.admit([changed(written), changed(old), changed(broken)], [False, True, True])
 
-    assert sorter.written == {1: held_hash(written)}
     # What is behind is read by the contract, for the second pass, or set aside.
     assert list(sorter.behind) == [2]
     assert sorter.behind[2]["updated_at"] == datetime(2024, 1, 1, tzinfo=UTC)
     assert sorter.behind[2][CONTENT_HASH] == held_hash(old)
     assert list(sorter.rejected) == ["3"]
+
+
+# staged and changed_of: what the ledger keeps of an item, and the item it gives back
+
+
+def test_staged_keeps_the_id_the_fingerprint_and_the_canonical_json_it_digests() -> None:
+    contact_id, item_fingerprint, canonical = staged(
+        {"id": 1, "last_name": None, "first_name": "Ada"}
+    )
+
+    assert canonical == b'{"first_name":"Ada","id":1}'
+    assert item_fingerprint == digest(canonical) == fingerprint({"id": 1, "first_name": "Ada"})
+    assert contact_id == 1
+
+
+def test_an_item_that_is_no_object_is_staged_without_id_or_fingerprint() -> None:
+    assert staged(["not", "a", "contact"]) == (None, None, b'["not","a","contact"]')
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        pytest.param({"id": 1, "first_name": "Zoë", "tags": ["a", "b"]}, id="plain"),
+        pytest.param({"id": 1, "title": "VP\x00"}, id="a-nul"),
+        pytest.param({"id": 1, "title": "VP\ud800"}, id="a-lone-surrogate"),
+        pytest.param({"id": 1, "data": {"n": 2**64 - 1}}, id="an-integer-beyond-int64"),
+        pytest.param({"id": 1, "data": {"f": NotJsonNumber("nan")}}, id="nan"),
+        pytest.param([1, 2], id="no-object"),
+    ],
+)
+def test_a_ledger_row_gives_back_the_item_as_sent_less_its_null_fields(item: Any) -> None:
+    contact_id, item_fingerprint, canonical = staged(item)
+
+    entry = changed_of(LedgerRow(canonical, item_fingerprint, True, "held"))
+
+    # The same item (NaN is no value equal to itself), its fields in name order.
+    assert staged(entry.item)[2] == canonical
+    assert json.dumps(entry.item, sort_keys=True) == json.dumps(item, sort_keys=True)
+    assert (entry.contact_id, entry.fingerprint, entry.held) == (contact_id, item_fingerprint, True)
+    assert entry.held_fingerprint == "held"

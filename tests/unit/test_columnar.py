@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from pipelines.settings import CONTENT_HASH
-from pipelines.sources.contacts.changes import Changed, ChangeSorter, fingerprint
+from pipelines.sources.contacts.changes import Changed, ChangeSorter, fingerprint, staged
 from pipelines.sources.contacts.columnar import (
     ROW_ID_COLUMN,
     ArrowBatches,
@@ -130,12 +130,13 @@ SPRINTMODE_ITEM = {
 
 
 def changed_of(items: list[Any], contract=LEVCAPITAL) -> list[Changed]:
-    return ChangeSorter(contract, {}, cursor=None).changed(items)
+    """`items` as the ledger hands on new contacts."""
+    return [Changed(item, *staged(item)) for item in items]
 
 
 def read_by_contract(items: list[Any], contract=LEVCAPITAL) -> pa.Table:
     """The table the contract's reading and `ArrowBatches` build of `items`."""
-    contacts = ChangeSorter(contract, {}, cursor=None).sort(changed_of(items, contract))
+    contacts = ChangeSorter(contract, cursor=None).sort(changed_of(items, contract))
     return one_table(ArrowBatches(contract), contacts)
 
 

@@ -1,102 +1,86 @@
-"""`Listing`: whether one pass over a paginated listing can be trusted to mark deletes."""
+"""`Listing` and `ListingGuard`: whether a listing can mark deletes, and that every listing ends."""
 
 import pytest
 
 from pipelines.sources.contacts.listing import Listing, ListingGuard, ListingStalled, Page
 
 
+def ids(*numbers: int) -> list[dict]:
+    return [{"id": number} for number in numbers]
+
+
 def listing_of(*pages: Page) -> Listing:
     listing = Listing()
     for page in pages:
-        listing.add(page)
+        listing.add(page, listing.new_in(page))
     return listing
 
 
 def test_a_listing_that_matches_its_total_is_consistent() -> None:
-    listing = listing_of(
-        Page([{"id": 1}, {"id": 2}], total=3), Page([{"id": 3}], total=3, has_more=False)
-    )
+    listing = listing_of(Page(ids(1, 2), total=3), Page(ids(3), total=3, has_more=False))
 
-    assert listing.problem is None
-    assert listing.ids == {1, 2, 3}
-    assert listing.repeated == 0
+    assert listing.problem(with_id=3, distinct_ids=3, without_id=0) is None
     assert listing.totals == [3, 3]
+    assert listing.read == 3
 
 
 def test_an_empty_listing_with_a_total_of_zero_is_consistent() -> None:
-    assert listing_of(Page([], total=0)).problem is None
+    assert listing_of(Page([], total=0)).problem(0, 0, 0) is None
 
 
 def test_a_listing_without_totals_is_consistent_by_its_ids_alone() -> None:
-    listing = listing_of(Page([{"id": 1}], total=None), Page([{"id": 2}], total=None))
+    listing = listing_of(Page(ids(1), total=None), Page(ids(2), total=None))
 
-    assert listing.problem is None
+    assert listing.problem(2, 2, 0) is None
     assert listing.totals == []
 
 
 def test_a_listing_with_a_repeated_id_is_inconsistent() -> None:
-    listing = listing_of(Page([{"id": 1}, {"id": 2}], total=3), Page([{"id": 2}], total=3))
+    listing = listing_of(Page(ids(1, 2), total=3), Page(ids(2), total=3))
 
-    assert listing.repeated == 1
-    assert listing.ids == {1, 2}
-    assert listing.problem == "1 contact was listed twice"
+    assert listing.problem(with_id=3, distinct_ids=2, without_id=0) == "1 contact was listed twice"
+    # Of the recent pages, so by its count of reads, the repeat is no progress.
+    assert listing.read == 2
 
 
 def test_a_total_that_changes_between_pages_makes_the_listing_inconsistent() -> None:
-    listing = listing_of(Page([{"id": 1}, {"id": 2}], total=3), Page([{"id": 3}], total=4))
+    listing = listing_of(Page(ids(1, 2), total=3), Page(ids(3), total=4))
 
-    assert listing.problem == "the total changed while paging (3, 4)"
-
-
-def test_a_listing_with_fewer_ids_than_its_total_is_inconsistent() -> None:
-    listing = listing_of(Page([{"id": 1}], total=3), Page([{"id": 2}], total=3))
-
-    assert listing.problem == "2 contacts were listed of a total of 3"
+    assert listing.problem(3, 3, 0) == "the total changed while paging (3, 4)"
 
 
-def test_a_listing_with_more_ids_than_its_total_is_inconsistent() -> None:
-    listing = listing_of(Page([{"id": 1}, {"id": 2}], total=1))
-
-    assert listing.problem == "2 contacts were listed of a total of 1"
-
-
-@pytest.mark.parametrize(
-    "item",
-    [
-        pytest.param({"name": "Ada"}, id="no-id-field"),
-        pytest.param({"id": None}, id="null-id"),
-        pytest.param({"id": ""}, id="empty-id"),
-        pytest.param("not a contact", id="not-an-object"),
-    ],
-)
-def test_an_item_without_an_id_counts_towards_the_total(item: object) -> None:
-    listing = listing_of(Page([{"id": 1}, item, {"id": 2}], total=3))
-
-    assert listing.without_id == 1
-    assert listing.ids == {1, 2}
-    assert listing.problem is None
+def test_a_listing_with_fewer_or_more_contacts_than_its_total_is_inconsistent() -> None:
+    assert listing_of(Page(ids(1, 2), total=3)).problem(2, 2, 0) == (
+        "2 contacts were listed of a total of 3"
+    )
+    assert listing_of(Page(ids(1, 2), total=1)).problem(2, 2, 0) == (
+        "2 contacts were listed of a total of 1"
+    )
 
 
-def test_items_without_an_id_are_never_taken_for_repeats() -> None:
-    listing = listing_of(Page([{"name": "a"}, {"name": "a"}], total=2))
+def test_items_without_an_id_count_towards_the_total_and_as_progress() -> None:
+    listing = listing_of(Page([{"id": 1}, {"name": "Ada"}, "not a contact", {"id": ""}], total=4))
 
-    assert listing.repeated == 0
-    assert listing.without_id == 2
-    assert listing.problem is None
+    assert listing.problem(with_id=1, distinct_ids=1, without_id=3) is None
+    assert listing.read == 4
 
 
 def test_an_id_of_zero_is_an_id() -> None:
-    listing = listing_of(Page([{"id": 0}], total=1))
+    listing = listing_of(Page(ids(0), total=1))
 
-    assert listing.ids == {0}
-    assert listing.without_id == 0
+    assert listing.new_in(Page(ids(0), total=1)) == 0
+
+
+def test_only_the_last_pages_are_remembered_for_progress() -> None:
+    listing = Listing(recent_pages=2)
+    for number in range(4):
+        page = Page(ids(number), total=None)
+        listing.add(page, listing.new_in(page))
+
+    assert [listing.new_in(Page(ids(number), total=None)) for number in range(4)] == [1, 1, 0, 0]
 
 
 # ListingGuard: every listing ends, whatever the API's has_more says
-
-
-def ids(*numbers: int) -> list[dict]:
-    return [{"id": number} for number in numbers]
 
 
 def read_all(pages: list[Page], extra_pages: int = 20, clock=lambda: 0.0) -> list[bool]:
@@ -106,7 +90,7 @@ def read_all(pages: list[Page], extra_pages: int = 20, clock=lambda: 0.0) -> lis
     for page in pages:
         new = listing.new_in(page)
         answers.append(guard.admit(page, new, listing.read + new))
-        listing.add(page)
+        listing.add(page, new)
         if not answers[-1]:
             break
     return answers

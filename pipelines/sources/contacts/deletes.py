@@ -1,6 +1,6 @@
 """Deletes: which contacts a complete listing no longer shows, and their tombstones."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -12,25 +12,21 @@ from pipelines.sources.contacts.side_tables import routed_rows
 
 def reconcile(
     fetch_contact: Callable[[Any], dict[str, Any] | None],
-    live_ids: set[Any],
-    deleted_ids: set[Any],
-    listed_ids: set[Any],
-    written_ids: set[Any],
+    gone_ids: Iterable[Any],
+    reappeared_ids: Iterable[Any],
     run_started_at: datetime,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Compares a consistent listing with what the destination holds, or will after this run.
+    """What a consistent listing means for the contacts the destination holds.
 
     A live contact the listing lacks is asked for by id before it is marked deleted: a
     listing can be consistent by its counts and still have skipped one contact while
     repeating none (one created and one deleted between two pages). Such a contact is
-    returned to be loaded instead. A contact that an earlier listing of this run wrote, and
-    that the last one lacks, is checked the same way: it may have been deleted in between.
+    returned to be loaded instead.
 
     Args:
         fetch_contact: the contact as the listing would show it, or None when it is gone.
-        live_ids, deleted_ids: what the destination holds, live and marked deleted.
-        listed_ids: the ids of the consistent listing.
-        written_ids: the ids this run has written so far.
+        gone_ids: the held live contacts the listing lacks.
+        reappeared_ids: the contacts marked deleted that the listing shows again.
         run_started_at: the time a new tombstone records.
 
     Returns:
@@ -39,13 +35,13 @@ def reconcile(
     """
     recovered: list[dict[str, Any]] = []
     deletions: list[dict[str, Any]] = []
-    for contact_id in sorted((live_ids | written_ids) - listed_ids, key=str):
+    for contact_id in gone_ids:
         contact = fetch_contact(contact_id)
         if contact is None:
             deletions.append({"id": contact_id, "deleted_at": run_started_at})
         else:
             recovered.append(contact)
-    for contact_id in sorted(deleted_ids & listed_ids, key=str):
+    for contact_id in reappeared_ids:
         deletions.append({"id": contact_id, "deleted_at": None, "_reappeared": True})
     return recovered, deletions
 

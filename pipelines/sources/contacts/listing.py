@@ -2,6 +2,7 @@
 
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,52 +46,65 @@ class Probe:
 
 
 class Listing:
-    """One pass over the API's listing, and whether it can be trusted to mark deletes.
+    """One pass over the API's listing: what its pages reported, and whether it can be trusted
+    to mark deletes.
 
     Offset pagination over a live data set repeats a contact when one is created ahead of
     the reader and skips one when one is deleted ahead of it. A listing is consistent when
     no id came twice, every page reported the same total, and the contacts seen match it.
-    An item without an id counts towards the total but can be compared with nothing.
+    An item without an id counts towards the total but can be compared with nothing. The ids
+    themselves are counted in the run's ledger (`ContactLedger`), not here: here are only the
+    ids of the last few pages, which is all that telling a repeated page from progress needs.
     """
 
-    def __init__(self) -> None:
-        self.ids: set[Any] = set()
-        self.repeated = 0
-        self.without_id = 0
+    def __init__(self, recent_pages: int = 20) -> None:
         self.totals: list[int] = []
+        self.read = 0
+        """The contacts read so far, each once as far as the recent pages can tell: an old
+        page read again counts twice here, and the ledger's exact counts catch it."""
+        self._recent: dict[Any, int] = {}
+        self._recent_pages: deque[list[Any]] = deque()
+        self._keep_pages = recent_pages
 
-    def add(self, page: Page) -> None:
-        for contact in page.contacts:
-            contact_id = item_id(contact)
-            if contact_id is None:
-                self.without_id += 1
-            elif contact_id in self.ids:
-                self.repeated += 1
-            else:
-                self.ids.add(contact_id)
+    def new_in(self, page: Page) -> int:
+        """How many of a page's contacts the last pages of this listing did not hold; an item
+        without an id counts as new, since it can be compared with nothing."""
+        return sum(1 for contact in page.contacts if item_id(contact) not in self._recent)
+
+    def add(self, page: Page, new: int) -> None:
+        """Counts a page in, `new` of whose contacts are new (`new_in`)."""
+        self.read += new
+        ids = [
+            contact_id for contact in page.contacts if (contact_id := item_id(contact)) is not None
+        ]
+        for contact_id in ids:
+            self._recent[contact_id] = self._recent.get(contact_id, 0) + 1
+        self._recent_pages.append(ids)
+        if len(self._recent_pages) > self._keep_pages:
+            for contact_id in self._recent_pages.popleft():
+                if (count := self._recent[contact_id]) == 1:
+                    del self._recent[contact_id]
+                else:
+                    self._recent[contact_id] = count - 1
         if page.total is not None:
             self.totals.append(page.total)
 
-    def new_in(self, page: Page) -> int:
-        """How many of a page's contacts this listing has not read yet; an item without an id
-        counts as new, since it can be compared with nothing."""
-        return sum(1 for contact in page.contacts if item_id(contact) not in self.ids)
+    def problem(self, with_id: int, distinct_ids: int, without_id: int) -> str | None:
+        """Why the listing is not consistent, or None when it is.
 
-    @property
-    def read(self) -> int:
-        """The contacts read so far, each once."""
-        return len(self.ids) + self.without_id
-
-    @property
-    def problem(self) -> str | None:
-        """Why the listing is not consistent, or None when it is."""
-        if self.repeated:
-            what = "contact was" if self.repeated == 1 else "contacts were"
-            return f"{self.repeated} {what} listed twice"
+        Args:
+            with_id: the listed contacts with an id, repeats included (the ledger counts them).
+            distinct_ids: the distinct ids among them.
+            without_id: the listed items without an id.
+        """
+        repeated = with_id - distinct_ids
+        if repeated:
+            what = "contact was" if repeated == 1 else "contacts were"
+            return f"{repeated} {what} listed twice"
         if len(set(self.totals)) > 1:
             totals = ", ".join(str(total) for total in dict.fromkeys(self.totals))
             return f"the total changed while paging ({totals})"
-        seen = len(self.ids) + self.without_id
+        seen = distinct_ids + without_id
         if self.totals and self.totals[-1] != seen:
             return f"{seen} contacts were listed of a total of {self.totals[-1]}"
         return None

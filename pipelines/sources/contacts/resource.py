@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import dlt
@@ -23,7 +24,7 @@ from pipelines.settings import (
     DELETIONS_TABLE,
     REJECTS_TABLE,
 )
-from pipelines.sources.contacts.changes import ChangeSorter
+from pipelines.sources.contacts.changes import Changed, ChangeSorter, changed_of, staged
 from pipelines.sources.contacts.columnar import ArrowBatches, ColumnarReader, split_behind
 from pipelines.sources.contacts.contract import (
     DEFAULT_MAX_TEXT_LENGTH,
@@ -31,6 +32,7 @@ from pipelines.sources.contacts.contract import (
     RejectedContact,
 )
 from pipelines.sources.contacts.deletes import deletions_rows, reconcile
+from pipelines.sources.contacts.ledger import ContactLedger, LedgerRow
 from pipelines.sources.contacts.listing import Listing, ListingGuard, Page
 from pipelines.sources.contacts.rejects import rejects_rows
 
@@ -51,9 +53,6 @@ class _JsonAsTextNotice(logging.Filter):
 
 # A filter on the logger itself, so that it holds whichever handler dlt gives the logger.
 logging.getLogger("dlt").addFilter(_JsonAsTextNotice())
-
-# The resource state key where earlier versions kept fingerprints; removed on the next run.
-_LEGACY_FINGERPRINTS_KEY = "recent_fingerprints"
 
 
 @configspec
@@ -92,22 +91,37 @@ class ContactsApi:
 
 @dataclass
 class KnownContacts:
-    """What the destination holds before this run: read from the DuckDB file."""
+    """What the destination holds before this run.
 
-    hashes: dict[Any, str | None] = field(default_factory=dict)
-    """Each held contact's content fingerprint, live or deleted; None for rows written
-    before fingerprints."""
-    deleted_ids: set[Any] = field(default_factory=set)
+    The held ids and fingerprints are not kept here: `held_rows` streams them into the run's
+    ledger (`ContactLedger`), a scratch DuckDB file, so that a run's memory does not grow with
+    the account. Here are only which tables exist and the few contacts set aside.
+    """
+
+    held_rows: Callable[[], Iterable[Any]] | None = None
+    """Arrow batches of `id`, `fingerprint` and `is_deleted`, one row per held contact;
+    None when nothing is held."""
+    ledger_path: Path | None = None
+    """Where the run's ledger lives; a temporary folder of its own when None."""
+    ledger_memory_limit: str = "64MB"
+    """DuckDB's memory for the ledger; it spills past it."""
+    rewrite_all: bool = False
+    """Write every listed contact, whatever its fingerprint (`contacts-elt refresh`)."""
     has_deletions_table: bool = False
     rejected_keys: set[str] = field(default_factory=set)
     """The `reject_key`s of the contacts currently set aside in the rejects table."""
     has_rejects_table: bool = False
     has_contacts_table: bool = False
 
-    @property
-    def live_ids(self) -> set[Any]:
-        """The held contacts that are not marked deleted."""
-        return self.hashes.keys() - self.deleted_ids
+    def open_ledger(self, id_type: str) -> ContactLedger:
+        """The run's ledger, holding what the destination holds."""
+        if self.ledger_path is None:
+            ledger = ContactLedger.temporary(id_type)
+        else:
+            ledger = ContactLedger(self.ledger_path, id_type, self.ledger_memory_limit)
+        if self.held_rows is not None:
+            ledger.hold(self.held_rows())
+        return ledger
 
 
 @dataclass
@@ -128,6 +142,12 @@ class ExtractStats:
     reappeared: int = 0
     recovered: int = 0
     unchanged: int = 0
+    written: int = 0
+    """Contacts written, both passes included."""
+    inserted: int = 0
+    """Contacts written that the destination did not hold."""
+    updated: int = 0
+    """Contacts written that the destination held with other content."""
     rejected: list[RejectedContact] = field(default_factory=list)
     """The contacts of the last listing that broke the contract, set aside in the rejects
     table; the other contacts load as usual."""
@@ -252,19 +272,17 @@ def contacts_resource(
         ),
     ) -> Iterator[Any]:
         run_started_at = datetime.now(UTC)
-        # Fingerprints now live in the raw table; an older state still carries its own.
-        dlt.current.resource_state().pop(_LEGACY_FINGERPRINTS_KEY, None)
         if not known.has_contacts_table:
             # A first run over an empty account still creates the table, with every column.
             yield dlt.mark.materialize_table_schema()
         # The cursor less the lag: dlt's incremental drops anything older.
-        sorter = ChangeSorter(contract, known.hashes, updated_at.start_value)
+        sorter = ChangeSorter(contract, updated_at.start_value)
         batches = ArrowBatches(contract)
         reader = ColumnarReader(contract)
+        ledger = known.open_ledger(contract.id_type)
 
-        def main_pass(items: list[Any]) -> Iterator[Any]:
-            """What of `items` the main pass writes, as Arrow tables where they fit."""
-            changed = sorter.changed(items)
+        def main_pass(changed: list[Changed]) -> Iterator[Any]:
+            """What of `changed` the main pass writes, as Arrow tables where they fit."""
             table = reader.read(changed) if changed else None
             if table is None:
                 ready_items = batches.add(sorter.sort(changed))
@@ -278,62 +296,38 @@ def contacts_resource(
                 else:
                     yield ready
 
-        # Every listing of this run ends by then, however the API pages.
-        deadline = time.monotonic() + policy.max_listing_seconds
-        # At least one listing: `listing` is always bound after the loop.
-        for _ in range(max(1, policy.max_listings)):
-            listing = Listing()
-            guard = ListingGuard(policy.extra_pages, deadline, policy.max_listing_seconds)
-            sorter.start_listing()
-            stats.listings += 1
-            # Pages are fetched in a thread of their own while dlt processes earlier ones;
-            # closed as soon as the listing ends or is stopped, which stops that thread.
-            with closing(prefetched(api.list_pages(), depth=policy.prefetch_pages)) as pages:
-                for number, page in enumerate(pages, start=1):
-                    if number == 1:
-                        stats.count_listing_total(page)
-                    stats.pages += 1
-                    stats.contacts_seen += len(page.contacts)
-                    new = listing.new_in(page)
-                    complete = not guard.admit(page, new, listing.read + new)
-                    if new or not complete:
-                        listing.add(page)
-                        yield from main_pass(page.contacts)
-                    if complete:
-                        logger.info(
-                            "every one of the %s contacts the API reports was read by page %s, "
-                            "though it said more follow: the listing is complete",
-                            listing.read,
-                            number,
-                        )
-                        break
+        try:
+            problem = read_listings(api, ledger, policy, stats)
+            # Only now, the listing done, is it known what changed: one join in the ledger.
+            for rows in ledger.changed(rewrite_all=known.rewrite_all):
+                yield from main_pass([changed_of(row) for row in rows])
             yield from batches.flush()
-            if listing.problem is None:
-                break
-            logger.info("listing is inconsistent (%s); listing again", listing.problem)
-        stats.consistent = listing.problem is None
-        if stats.consistent:
-            recovered, deletions = reconcile(
-                api.fetch_contact,
-                known.live_ids,
-                known.deleted_ids,
-                listing.ids,
-                set(sorter.written),
-                run_started_at,
-            )
-            stats.recovered = len(recovered)
-            stats.marked_deleted = sum(1 for row in deletions if row["deleted_at"] is not None)
-            stats.reappeared = len(deletions) - stats.marked_deleted
-            yield from main_pass(recovered)
-            yield from batches.flush()
-            side.deletions = deletions_rows(deletions, contract.id_type, known.has_deletions_table)
-        else:
-            logger.warning(
-                "listing still inconsistent after %s tries (%s): no deletes marked this run",
-                stats.listings,
-                listing.problem,
-            )
-        stats.unchanged = sorter.unchanged
+            stats.unchanged = ledger.unchanged_count()
+            if stats.consistent:
+                recovered, deletions = reconcile(
+                    api.fetch_contact, ledger.gone_ids(), ledger.reappeared_ids(), run_started_at
+                )
+                stats.recovered = len(recovered)
+                stats.marked_deleted = sum(1 for row in deletions if row["deleted_at"] is not None)
+                stats.reappeared = len(deletions) - stats.marked_deleted
+                yield from main_pass(changed_of_recovered(recovered, ledger))
+                yield from batches.flush()
+                side.deletions = deletions_rows(
+                    deletions, contract.id_type, known.has_deletions_table
+                )
+            else:
+                logger.warning(
+                    "listing still inconsistent after %s tries (%s): no deletes marked this run",
+                    stats.listings,
+                    problem,
+                )
+        finally:
+            ledger.close()
+        stats.written, stats.inserted, stats.updated = (
+            sorter.written,
+            sorter.inserted,
+            sorter.updated,
+        )
         stats.behind_cursor = list(sorter.behind.values())
         stats.rejected = [rejected for _, rejected in sorter.rejected.values()]
         side.rejects = rejects_rows(
@@ -346,6 +340,63 @@ def contacts_resource(
         side.listed = True
 
     return contacts
+
+
+def changed_of_recovered(recovered: list[dict[str, Any]], ledger: ContactLedger) -> list[Changed]:
+    """The contacts a listing skipped, fetched by id, whose content the destination lacks;
+    decoded from their canonical JSON as the listed ones are, so that both read alike."""
+    rows = [staged(contact) for contact in recovered]
+    held = ledger.held_fingerprints(
+        [contact_id for contact_id, _, _ in rows if contact_id is not None]
+    )
+    return [
+        changed_of(LedgerRow(canonical, fingerprint, contact_id in held, held.get(contact_id)))
+        for contact_id, fingerprint, canonical in rows
+        if contact_id not in held or held[contact_id] != fingerprint
+    ]
+
+
+def read_listings(
+    api: ContactsApi, ledger: ContactLedger, policy: SyncPolicy, stats: ExtractStats
+) -> str | None:
+    """Reads the API's listing into the ledger, again while pages shift under it, up to
+    `max_listings` times; returns why the last listing is inconsistent, or None."""
+    # Every listing of this run ends by then, however the API pages.
+    deadline = time.monotonic() + policy.max_listing_seconds
+    problem: str | None = None
+    for _ in range(max(1, policy.max_listings)):
+        listing = Listing()
+        guard = ListingGuard(policy.extra_pages, deadline, policy.max_listing_seconds)
+        ledger.start_listing()
+        stats.listings += 1
+        # Pages are fetched in a thread of their own while earlier ones are read; closed as
+        # soon as the listing ends or is stopped, which stops that thread.
+        with closing(prefetched(api.list_pages(), depth=policy.prefetch_pages)) as pages:
+            for number, page in enumerate(pages, start=1):
+                if number == 1:
+                    stats.count_listing_total(page)
+                stats.pages += 1
+                stats.contacts_seen += len(page.contacts)
+                new = listing.new_in(page)
+                complete = not guard.admit(page, new, listing.read + new)
+                if new or not complete:
+                    listing.add(page, new)
+                    for item in page.contacts:
+                        ledger.add(*staged(item))
+                if complete:
+                    logger.info(
+                        "every one of the %s contacts the API reports was read by page %s, "
+                        "though it said more follow: the listing is complete",
+                        listing.read,
+                        number,
+                    )
+                    break
+        problem = listing.problem(*ledger.listed_counts())
+        if problem is None:
+            break
+        logger.info("listing is inconsistent (%s); listing again", problem)
+    stats.consistent = problem is None
+    return problem
 
 
 def behind_cursor_resource(contacts: list[dict[str, Any]]) -> DltResource:

@@ -1,0 +1,269 @@
+"""One source's run in a scratch DuckDB file: what the destination held, what the listing read."""
+
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+# Rows gathered in Python before they go to the scratch file: about 12 MB of contacts.
+_STAGED_ROWS = 20_000
+
+
+def _fits_bigint(value: Any) -> bool:
+    return type(value) is int and -(2**63) <= value < 2**63
+
+
+def _fits_text(value: Any) -> bool:
+    # A lone surrogate has no UTF-8 form; the contract sets such a contact aside.
+    return type(value) is str and (value.isascii() or value.isprintable() or _encodes(value))
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """A listed contact whose content the destination does not hold."""
+
+    content: bytes
+    """The contact as the API sent it, as canonical JSON (`changes.canonical_content`)."""
+    fingerprint: str | None
+    held: bool
+    """Whether the destination holds a contact of this id, live or marked deleted."""
+    held_fingerprint: str | None
+
+
+class ContactLedger:
+    """What one source's run compares, kept in a DuckDB file of its own instead of in Python.
+
+    Holding every id and fingerprint in dicts made a load's memory grow with the account (863 MB
+    at a million contacts per API). Here the held rows are copied in once, at the start; the
+    listing's contacts (id, fingerprint and canonical JSON) are appended page by page; and once
+    the listing is done, one join says which contacts changed, and which held ones it lacks.
+    DuckDB keeps it within `memory_limit` and spills the rest to a folder beside the file.
+
+    Only the last listing of a run counts: `start_listing` forgets the contacts of the one
+    before, so that a shifting listing read again never brings back an older copy.
+    """
+
+    def __init__(self, path: Path, id_type: str, memory_limit: str, threads: int = 1) -> None:
+        """
+        Args:
+            path: the scratch file; whatever a killed run left there is discarded.
+            id_type: the contract's id type, `bigint` or `text`.
+            memory_limit: DuckDB's memory limit for the file, such as `100MB`.
+            threads: DuckDB's threads; the load's own threads already keep the cores busy.
+        """
+        self.path = path
+        self._spill = path.with_name(path.name + ".tmp")
+        self._discard_files()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._id_type = pa.int64() if id_type == "bigint" else pa.string()
+        sql_type = "bigint" if id_type == "bigint" else "varchar"
+        self._connection = duckdb.connect(str(path))
+        self._connection.execute(f"set memory_limit = '{memory_limit}'")
+        self._connection.execute(f"set temp_directory = '{self._spill}'")
+        self._connection.execute(f"set threads = {int(threads)}")
+        # Nothing read from here depends on the order rows went in, and keeping it costs memory.
+        self._connection.execute("set preserve_insertion_order = false")
+        self._connection.execute(
+            f"create table held (id {sql_type}, fingerprint varchar, is_deleted boolean)"
+        )
+        self._connection.execute(
+            f"create table listed (ordinal bigint, id {sql_type}, fingerprint varchar, "
+            "content blob)"
+        )
+        self._ordinal = 0
+        self._staged: tuple[list[Any], list[str | None], list[bytes]] = ([], [], [])
+        self._folder: Path | None = None
+
+    @classmethod
+    def temporary(cls, id_type: str) -> "ContactLedger":
+        """An empty ledger in a folder of its own, for a source run outside `load` (nothing
+        held); `close` deletes it."""
+        folder = Path(tempfile.mkdtemp(prefix="contacts-ledger-"))
+        ledger = cls(folder / "ledger.duckdb", id_type, memory_limit="64MB")
+        ledger._folder = folder
+        return ledger
+
+    # The destination's side
+
+    def hold(self, rows: Iterable[pa.RecordBatch | pa.Table]) -> None:
+        """Copies in what the destination holds: `id`, `fingerprint`, `is_deleted` columns."""
+        for batch in rows:
+            if batch.num_rows:
+                table = (
+                    pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+                )
+                self._connection.register("held_batch", table)
+                self._connection.execute(
+                    "insert into held select id, fingerprint, is_deleted from held_batch"
+                )
+                self._connection.unregister("held_batch")
+
+    # The listing's side
+
+    def start_listing(self) -> None:
+        """Forgets the contacts of an earlier listing of this run."""
+        self._staged = ([], [], [])
+        self._connection.execute("delete from listed")
+
+    def add(self, contact_id: Any, fingerprint: str | None, content: bytes) -> None:
+        """Records one listed contact; an id of another type than the contract's is recorded
+        without it (the contract sets that contact aside)."""
+        ids, fingerprints, contents = self._staged
+        ids.append(contact_id)
+        fingerprints.append(fingerprint)
+        contents.append(content)
+        if len(ids) >= _STAGED_ROWS:
+            self._flush()
+
+    def listed_counts(self) -> tuple[int, int, int]:
+        """How many items the listing read with an id of the contract's type, how many
+        distinct ids among them, and how many items without one."""
+        self._flush()
+        with_id, distinct, without_id = self._connection.execute(
+            "select count(id), count(distinct id), count(*) - count(id) from listed"
+        ).fetchall()[0]
+        return with_id, distinct, without_id
+
+    def changed(
+        self, rewrite_all: bool = False, rows_per_batch: int = 10_000
+    ) -> Iterator[list[LedgerRow]]:
+        """The listed contacts whose fingerprint differs from the held one, in batches; each id
+        once, as the listing last read it. In no particular order: sorting them would hold
+        every changed contact in memory or on disk once more.
+
+        Args:
+            rewrite_all: every listed contact, whatever its fingerprint (`contacts-elt refresh`).
+            rows_per_batch: contacts per batch.
+        """
+        rows, distinct, _ = self.listed_counts()
+        # A contact listed twice (a listing that shifted) counts as last read.
+        latest = (
+            "select * from listed qualify row_number() over "
+            "(partition by coalesce(cast(id as varchar), 'ordinal ' || ordinal) "
+            "order by ordinal desc) = 1"
+            if rows > distinct
+            else "select * from listed"
+        )
+        differs = (
+            "true"
+            if rewrite_all
+            else "h.fingerprint is distinct from l.fingerprint or h.fingerprint is null"
+        )
+        # A cursor of its own: DuckDB allows a connection one unfinished result at a time.
+        reader = (
+            self._connection.cursor()
+            .sql(
+                "select l.content, l.fingerprint, h.id is not null as held, "
+                f"h.fingerprint as held_fingerprint from ({latest}) as l "
+                f"left join held as h on h.id = l.id where {differs}"
+            )
+            .to_arrow_reader(rows_per_batch)
+        )
+        for batch in reader:
+            columns = batch.to_pydict()
+            yield [
+                LedgerRow(*row)
+                for row in zip(
+                    columns["content"],
+                    columns["fingerprint"],
+                    columns["held"],
+                    columns["held_fingerprint"],
+                    strict=True,
+                )
+            ]
+
+    def held_fingerprints(self, ids: list[Any]) -> dict[Any, str | None]:
+        """The held fingerprint of each of a few ids that the destination holds."""
+        if not ids:
+            return {}
+        table = pa.table({"id": pa.array(ids, self._id_type)})
+        self._connection.register("wanted", table)
+        try:
+            rows = self._connection.execute(
+                "select h.id, h.fingerprint from held h join wanted w on w.id = h.id"
+            ).fetchall()
+        finally:
+            self._connection.unregister("wanted")
+        return dict(rows)
+
+    def unchanged_count(self) -> int:
+        """How many listed contacts the destination holds exactly as listed."""
+        self._flush()
+        (count,) = self._connection.execute(
+            "select count(distinct l.id) from listed l join held h "
+            "on h.id = l.id and h.fingerprint = l.fingerprint"
+        ).fetchall()[0]
+        return count
+
+    # The comparison that marks deletes
+
+    def gone_ids(self, rows_per_batch: int = 10_000) -> Iterator[Any]:
+        """The held live contacts the listing lacks."""
+        self._flush()
+        # A cursor of its own: DuckDB allows a connection one unfinished result at a time.
+        reader = (
+            self._connection.cursor()
+            .sql(
+                "select id from held where not is_deleted and id not in "
+                "(select id from listed where id is not null)"
+            )
+            .to_arrow_reader(rows_per_batch)
+        )
+        for batch in reader:
+            yield from batch.column(0).to_pylist()
+
+    def reappeared_ids(self) -> list[Any]:
+        """The contacts marked deleted that the listing shows again, in id order."""
+        self._flush()
+        return [
+            row[0]
+            for row in self._connection.execute(
+                "select id from held where is_deleted and id in (select id from listed) order by id"
+            ).fetchall()
+        ]
+
+    def close(self) -> None:
+        """Closes and deletes the scratch file: nothing of it outlives the run."""
+        with contextlib.suppress(duckdb.Error):
+            self._connection.close()
+        self._discard_files()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+    def _flush(self) -> None:
+        ids, fingerprints, contents = self._staged
+        if not ids:
+            return
+        fits = _fits_bigint if self._id_type == pa.int64() else _fits_text
+        table = pa.table(
+            {
+                "ordinal": pa.array(range(self._ordinal, self._ordinal + len(ids)), pa.int64()),
+                "id": pa.array([value if fits(value) else None for value in ids], self._id_type),
+                "fingerprint": pa.array(fingerprints, pa.string()),
+                "content": pa.array(contents, pa.binary()),
+            }
+        )
+        self._ordinal += len(ids)
+        self._staged = ([], [], [])
+        self._connection.register("listed_batch", table)
+        self._connection.execute("insert into listed select * from listed_batch")
+        self._connection.unregister("listed_batch")
+
+    def _discard_files(self) -> None:
+        for path in (self.path, self.path.with_name(self.path.name + ".wal")):
+            path.unlink(missing_ok=True)
+        shutil.rmtree(self._spill, ignore_errors=True)
