@@ -13,7 +13,7 @@ from pipelines.sources.contacts.ledger import ContactLedger
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Iterator[ContactLedger]:
-    ledger = ContactLedger(tmp_path / "ledger.duckdb", "bigint", memory_limit="32MB")
+    ledger = ContactLedger(tmp_path, "bigint", memory_limit="32MB")
     yield ledger
     ledger.close()
 
@@ -123,7 +123,7 @@ def test_gone_and_reappeared_contacts_come_from_one_join(ledger) -> None:
 
 
 def test_text_ids_and_a_lone_surrogate_in_one(tmp_path: Path) -> None:
-    ledger = ContactLedger(tmp_path / "text.duckdb", "text", memory_limit="32MB")
+    ledger = ContactLedger(tmp_path, "text", memory_limit="32MB")
     try:
         list_into(ledger, contact("ct_1"), contact("ct_\ud800"), contact(7))
         assert ledger.listed_counts() == (1, 1, 2)
@@ -131,20 +131,26 @@ def test_text_ids_and_a_lone_surrogate_in_one(tmp_path: Path) -> None:
         ledger.close()
 
 
-def test_the_file_is_gone_once_closed_and_a_killed_runs_file_is_discarded(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.duckdb"
-    path.write_bytes(b"left by a killed run")
+def test_nothing_of_a_ledger_outlives_it_and_ledgers_share_one_database(tmp_path: Path) -> None:
+    first = ContactLedger(tmp_path, "bigint", memory_limit="32MB")
+    second = ContactLedger(tmp_path, "text", memory_limit="32MB")
+    list_into(first, contact(1))
+    list_into(second, contact("ct_1"), contact("ct_2"))
+    assert (first.listed_counts(), second.listed_counts()) == ((1, 1, 0), (2, 2, 0))
 
-    ledger = ContactLedger(path, "bigint", memory_limit="32MB")
-    list_into(ledger, contact(1))
-    assert ledger.listed_counts() == (1, 1, 0)
-    ledger.close()
+    first.close()
+    second.close()
 
-    assert sorted(tmp_path.iterdir()) == []
+    temporary = ContactLedger.temporary("bigint")
+    schemas = temporary._connection.execute(
+        "select schema_name from information_schema.schemata where schema_name like 'ledger_%'"
+    ).fetchall()
+    temporary.close()
+    assert len(schemas) == 1
 
 
 def test_more_contacts_than_its_memory_holds_spill_to_disk(tmp_path: Path) -> None:
-    ledger = ContactLedger(tmp_path / "big.duckdb", "bigint", memory_limit="16MB")
+    ledger = ContactLedger(tmp_path, "bigint", memory_limit="16MB")
     try:
         padding = "x" * 400
         ledger.hold(held(*((n, f"{n:024x}", False) for n in range(0, 60_000, 2))))

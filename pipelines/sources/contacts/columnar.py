@@ -77,7 +77,7 @@ class ArrowBatches:
     `rows_per_table` contacts.
     """
 
-    def __init__(self, contract: ContactContract, rows_per_table: int = 20_000) -> None:
+    def __init__(self, contract: ContactContract, rows_per_table: int = 5_000) -> None:
         self._schema = arrow_schema(contract)
         self._schema_without_row_id = self._schema.remove(
             self._schema.get_field_index(ROW_ID_COLUMN)

@@ -1,8 +1,10 @@
-"""One source's run in a scratch DuckDB file: what the destination held, what the listing read."""
+"""One source's run in scratch DuckDB tables: what the destination held, what the listing read."""
 
 import contextlib
 import shutil
 import tempfile
+import uuid
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +13,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-# Rows gathered in Python before they go to the scratch file: about 12 MB of contacts.
+# Rows gathered in Python before they go to DuckDB.
 _STAGED_ROWS = 20_000
+# The in-memory database every ledger of the process shares, by its name.
+_SHARED_DATABASE = ":memory:contacts_elt_ledgers"
 
 
 def _fits_bigint(value: Any) -> bool:
@@ -45,55 +49,73 @@ class LedgerRow:
 
 
 class ContactLedger:
-    """What one source's run compares, kept in a DuckDB file of its own instead of in Python.
+    """What one source's run compares, kept in DuckDB instead of in Python.
 
     Holding every id and fingerprint in dicts made a load's memory grow with the account (863 MB
     at a million contacts per API). Here the held rows are copied in once, at the start; the
     listing's contacts (id, fingerprint and canonical JSON) are appended page by page; and once
     the listing is done, one join says which contacts changed, and which held ones it lacks.
-    DuckDB keeps it within `memory_limit` and spills the rest to a folder beside the file.
+
+    Every ledger of a process lives in one DuckDB database in memory, each in a schema of its
+    own, so that one `memory_limit` bounds them all; past it DuckDB spills to
+    `spill_directory`. Nothing of it is written to a file to be kept.
 
     Only the last listing of a run counts: `start_listing` forgets the contacts of the one
     before, so that a shifting listing read again never brings back an older copy.
     """
 
-    def __init__(self, path: Path, id_type: str, memory_limit: str, threads: int = 1) -> None:
+    def __init__(
+        self, spill_directory: Path, id_type: str, memory_limit: str, threads: int = 1
+    ) -> None:
         """
         Args:
-            path: the scratch file; whatever a killed run left there is discarded.
+            spill_directory: where DuckDB writes what does not fit in `memory_limit`.
             id_type: the contract's id type, `bigint` or `text`.
-            memory_limit: DuckDB's memory limit for the file, such as `100MB`.
+            memory_limit: DuckDB's memory limit for every ledger of the process, `32MB`.
             threads: DuckDB's threads; the load's own threads already keep the cores busy.
         """
-        self.path = path
-        self._spill = path.with_name(path.name + ".tmp")
-        self._discard_files()
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._id_type = pa.int64() if id_type == "bigint" else pa.string()
         sql_type = "bigint" if id_type == "bigint" else "varchar"
-        self._connection = duckdb.connect(str(path))
-        self._connection.execute(f"set memory_limit = '{memory_limit}'")
-        self._connection.execute(f"set temp_directory = '{self._spill}'")
-        self._connection.execute(f"set threads = {int(threads)}")
-        # Nothing read from here depends on the order rows went in, and keeping it costs memory.
-        self._connection.execute("set preserve_insertion_order = false")
+        self._connection = duckdb.connect(_SHARED_DATABASE)
+        self._configure(spill_directory, memory_limit, threads)
+        self._schema = f"ledger_{uuid.uuid4().hex}"
+        self._connection.execute(f"create schema {self._schema}")
+        self._held, self._listed = f"{self._schema}.held", f"{self._schema}.listed"
         self._connection.execute(
-            f"create table held (id {sql_type}, fingerprint varchar, is_deleted boolean)"
+            f"create table {self._held} (id {sql_type}, fingerprint varchar, is_deleted boolean)"
         )
         self._connection.execute(
-            f"create table listed (ordinal bigint, id {sql_type}, fingerprint varchar, "
-            "content blob)"
+            f"create table {self._listed} "
+            f"(ordinal bigint, id {sql_type}, fingerprint varchar, content blob)"
         )
         self._ordinal = 0
-        self._staged: tuple[list[Any], list[str | None], list[bytes]] = ([], [], [])
+        self._ids: list[Any] = []
+        self._fingerprints: list[str | None] = []
+        # The contents back to back, as Arrow keeps a binary column: orjson gives each of its
+        # results a 4 KB block, ten times a contact's JSON, which a list of them would keep.
+        self._contents = bytearray()
+        self._content_ends = array("q")
         self._folder: Path | None = None
+
+    def _configure(self, spill_directory: Path, memory_limit: str, threads: int) -> None:
+        for setting in (
+            f"set memory_limit = '{memory_limit}'",
+            f"set threads = {int(threads)}",
+            # Nothing read here depends on the order rows went in, and keeping it costs memory.
+            "set preserve_insertion_order = false",
+        ):
+            self._connection.execute(setting)
+        spill_directory.mkdir(parents=True, exist_ok=True)
+        # DuckDB keeps the first spill folder of a database once it has written there.
+        with contextlib.suppress(duckdb.Error):
+            self._connection.execute(f"set temp_directory = '{spill_directory}'")
 
     @classmethod
     def temporary(cls, id_type: str) -> "ContactLedger":
-        """An empty ledger in a folder of its own, for a source run outside `load` (nothing
-        held); `close` deletes it."""
+        """An empty ledger for a source run outside `load` (nothing held), spilling to a
+        folder of its own, which `close` deletes."""
         folder = Path(tempfile.mkdtemp(prefix="contacts-ledger-"))
-        ledger = cls(folder / "ledger.duckdb", id_type, memory_limit="64MB")
+        ledger = cls(folder, id_type, memory_limit="32MB")
         ledger._folder = folder
         return ledger
 
@@ -108,7 +130,7 @@ class ContactLedger:
                 )
                 self._connection.register("held_batch", table)
                 self._connection.execute(
-                    "insert into held select id, fingerprint, is_deleted from held_batch"
+                    f"insert into {self._held} select id, fingerprint, is_deleted from held_batch"
                 )
                 self._connection.unregister("held_batch")
 
@@ -116,17 +138,17 @@ class ContactLedger:
 
     def start_listing(self) -> None:
         """Forgets the contacts of an earlier listing of this run."""
-        self._staged = ([], [], [])
-        self._connection.execute("delete from listed")
+        self._clear_staged()
+        self._connection.execute(f"delete from {self._listed}")
 
     def add(self, contact_id: Any, fingerprint: str | None, content: bytes) -> None:
         """Records one listed contact; an id of another type than the contract's is recorded
         without it (the contract sets that contact aside)."""
-        ids, fingerprints, contents = self._staged
-        ids.append(contact_id)
-        fingerprints.append(fingerprint)
-        contents.append(content)
-        if len(ids) >= _STAGED_ROWS:
+        self._ids.append(contact_id)
+        self._fingerprints.append(fingerprint)
+        self._contents += content
+        self._content_ends.append(len(self._contents))
+        if len(self._ids) >= _STAGED_ROWS:
             self._flush()
 
     def listed_counts(self) -> tuple[int, int, int]:
@@ -134,12 +156,12 @@ class ContactLedger:
         distinct ids among them, and how many items without one."""
         self._flush()
         with_id, distinct, without_id = self._connection.execute(
-            "select count(id), count(distinct id), count(*) - count(id) from listed"
+            f"select count(id), count(distinct id), count(*) - count(id) from {self._listed}"
         ).fetchall()[0]
         return with_id, distinct, without_id
 
     def changed(
-        self, rewrite_all: bool = False, rows_per_batch: int = 10_000
+        self, rewrite_all: bool = False, rows_per_batch: int = 2_500
     ) -> Iterator[list[LedgerRow]]:
         """The listed contacts whose fingerprint differs from the held one, in batches; each id
         once, as the listing last read it. In no particular order: sorting them would hold
@@ -152,11 +174,11 @@ class ContactLedger:
         rows, distinct, _ = self.listed_counts()
         # A contact listed twice (a listing that shifted) counts as last read.
         latest = (
-            "select * from listed qualify row_number() over "
+            f"select * from {self._listed} qualify row_number() over "
             "(partition by coalesce(cast(id as varchar), 'ordinal ' || ordinal) "
             "order by ordinal desc) = 1"
             if rows > distinct
-            else "select * from listed"
+            else f"select * from {self._listed}"
         )
         differs = (
             "true"
@@ -169,7 +191,7 @@ class ContactLedger:
             .sql(
                 "select l.content, l.fingerprint, h.id is not null as held, "
                 f"h.fingerprint as held_fingerprint from ({latest}) as l "
-                f"left join held as h on h.id = l.id where {differs}"
+                f"left join {self._held} as h on h.id = l.id where {differs}"
             )
             .to_arrow_reader(rows_per_batch)
         )
@@ -194,7 +216,7 @@ class ContactLedger:
         self._connection.register("wanted", table)
         try:
             rows = self._connection.execute(
-                "select h.id, h.fingerprint from held h join wanted w on w.id = h.id"
+                f"select h.id, h.fingerprint from {self._held} as h join wanted as w on w.id = h.id"
             ).fetchall()
         finally:
             self._connection.unregister("wanted")
@@ -204,7 +226,7 @@ class ContactLedger:
         """How many listed contacts the destination holds exactly as listed."""
         self._flush()
         (count,) = self._connection.execute(
-            "select count(distinct l.id) from listed l join held h "
+            f"select count(distinct l.id) from {self._listed} l join {self._held} h "
             "on h.id = l.id and h.fingerprint = l.fingerprint"
         ).fetchall()[0]
         return count
@@ -218,8 +240,8 @@ class ContactLedger:
         reader = (
             self._connection.cursor()
             .sql(
-                "select id from held where not is_deleted and id not in "
-                "(select id from listed where id is not null)"
+                f"select id from {self._held} where not is_deleted and id not in "
+                f"(select id from {self._listed} where id is not null)"
             )
             .to_arrow_reader(rows_per_batch)
         )
@@ -232,38 +254,46 @@ class ContactLedger:
         return [
             row[0]
             for row in self._connection.execute(
-                "select id from held where is_deleted and id in (select id from listed) order by id"
+                f"select id from {self._held} where is_deleted "
+                f"and id in (select id from {self._listed}) order by id"
             ).fetchall()
         ]
 
     def close(self) -> None:
-        """Closes and deletes the scratch file: nothing of it outlives the run."""
+        """Drops this ledger's tables and closes its connection: nothing outlives the run."""
+        with contextlib.suppress(duckdb.Error):
+            self._connection.execute(f"drop schema if exists {self._schema} cascade")
         with contextlib.suppress(duckdb.Error):
             self._connection.close()
-        self._discard_files()
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
 
     def _flush(self) -> None:
-        ids, fingerprints, contents = self._staged
+        ids = self._ids
         if not ids:
             return
         fits = _fits_bigint if self._id_type == pa.int64() else _fits_text
+        offsets = array("q", [0])
+        offsets.extend(self._content_ends)
+        contents = pa.Array.from_buffers(
+            pa.large_binary(), len(ids), [None, pa.py_buffer(offsets), pa.py_buffer(self._contents)]
+        )
         table = pa.table(
             {
                 "ordinal": pa.array(range(self._ordinal, self._ordinal + len(ids)), pa.int64()),
                 "id": pa.array([value if fits(value) else None for value in ids], self._id_type),
-                "fingerprint": pa.array(fingerprints, pa.string()),
-                "content": pa.array(contents, pa.binary()),
+                "fingerprint": pa.array(self._fingerprints, pa.string()),
+                "content": contents,
             }
         )
         self._ordinal += len(ids)
-        self._staged = ([], [], [])
         self._connection.register("listed_batch", table)
-        self._connection.execute("insert into listed select * from listed_batch")
+        self._connection.execute(f"insert into {self._listed} select * from listed_batch")
         self._connection.unregister("listed_batch")
+        self._clear_staged()
 
-    def _discard_files(self) -> None:
-        for path in (self.path, self.path.with_name(self.path.name + ".wal")):
-            path.unlink(missing_ok=True)
-        shutil.rmtree(self._spill, ignore_errors=True)
+    def _clear_staged(self) -> None:
+        self._ids = []
+        self._fingerprints = []
+        self._contents = bytearray()
+        self._content_ends = array("q")

@@ -101,10 +101,10 @@ class KnownContacts:
     held_rows: Callable[[], Iterable[Any]] | None = None
     """Arrow batches of `id`, `fingerprint` and `is_deleted`, one row per held contact;
     None when nothing is held."""
-    ledger_path: Path | None = None
-    """Where the run's ledger lives; a temporary folder of its own when None."""
-    ledger_memory_limit: str = "64MB"
-    """DuckDB's memory for the ledger; it spills past it."""
+    ledger_spill_directory: Path | None = None
+    """Where the run's ledger spills past its memory; a temporary folder of its own when None."""
+    ledger_memory_limit: str = "32MB"
+    """DuckDB's memory for the ledgers of the process."""
     rewrite_all: bool = False
     """Write every listed contact, whatever its fingerprint (`contacts-elt refresh`)."""
     has_deletions_table: bool = False
@@ -115,10 +115,10 @@ class KnownContacts:
 
     def open_ledger(self, id_type: str) -> ContactLedger:
         """The run's ledger, holding what the destination holds."""
-        if self.ledger_path is None:
+        if self.ledger_spill_directory is None:
             ledger = ContactLedger.temporary(id_type)
         else:
-            ledger = ContactLedger(self.ledger_path, id_type, self.ledger_memory_limit)
+            ledger = ContactLedger(self.ledger_spill_directory, id_type, self.ledger_memory_limit)
         if self.held_rows is not None:
             ledger.hold(self.held_rows())
         return ledger
