@@ -15,11 +15,11 @@
     {#-
         Whether an email is a shared mailbox such as 'info@firm.com' or 'info+eu@firm.com':
         its local part, less any '+tag', is one of the var `role_mailboxes`. Takes a
-        normalized (trimmed, lowercased) email; null for a null one.
+        normalized (trimmed, lowercased) email; false for a null one.
     -#}
-    regexp_replace(split_part({{ email }}, '@', 1), '\+.*$', '') in (
+    coalesce(regexp_replace(split_part({{ email }}, '@', 1), '\+.*$', '') in (
         {%- for local_part in var('role_mailboxes') -%}
             '{{ local_part }}'{{ ', ' if not loop.last }}
         {%- endfor -%}
-    )
+    ), false)
 {%- endmacro %}

@@ -1,7 +1,7 @@
 {#
     Reading dlt's raw tables so that staging survives what dlt does to them:
     - a table that does not exist yet: its source never loaded (the first run, with that API
-      down), or the loader never saw a deletion, so it never created `contact_deletions`;
+      down); the loader creates `contact_deletions`, empty, on its first load;
     - a field whose type changed: dlt keeps the column with its first type and writes the
       values of the new type to a variant column, `<column>__v_<type>` (`zip__v_bigint`);
     - a field the API added: dlt adds a column, which staging must not pass on.

@@ -12,47 +12,24 @@ sprintmode as (
 
 ),
 
+-- Each source on the columns of a contact (macros/contact_columns.sql), in their order, with
+-- the keys the marts share; a field the source does not have is null, or [] for tags.
+
 levcapital_aligned as (
 
     select
-        -- ids
-        'levcapital' as source_system,
-        contact_id as source_contact_id,
-
-        -- strings
-        first_name,
-        last_name,
-        full_name,
-        email,
-        email_domain,
-        cast(null as varchar) as phone,
-        title,
-        department,
-        cast(null as varchar) as company_id,
-        cast(null as varchar) as company_name,
-        contact_type,
-        cast(null as varchar) as source,
-        cast(null as varchar) as portal_role,
-        linkedin_url,
-        address,
-        city,
-        state,
-        zip,
-
-        -- booleans
-        is_primary,
-        is_connected,
-        cast(null as boolean) as has_portal_access,
-
-        -- lists
-        {{ empty_list() }} as tags,
-
-        -- timestamps
-        created_at,
-        updated_at,
-
-        -- metadata
-        loaded_at
+        {{ contact_columns(
+            values={
+                'contact_key': contact_key("'levcapital'", 'contact_id'),
+                'source_system': "'levcapital'",
+                'source_contact_id': 'contact_id',
+                'is_role_mailbox': is_role_mailbox('email'),
+            },
+            absent=[
+                'phone', 'company_id', 'company_name', 'source', 'portal_role',
+                'has_portal_access', 'tags',
+            ],
+        ) }}
 
     from levcapital
 
@@ -61,44 +38,15 @@ levcapital_aligned as (
 sprintmode_aligned as (
 
     select
-        -- ids
-        'sprintmode' as source_system,
-        contact_id as source_contact_id,
-
-        -- strings
-        first_name,
-        last_name,
-        full_name,
-        email,
-        email_domain,
-        phone,
-        title,
-        department,
-        company_id,
-        company_name,
-        contact_type,
-        source,
-        portal_role,
-        linkedin_url,
-        cast(null as varchar) as address,
-        cast(null as varchar) as city,
-        cast(null as varchar) as state,
-        cast(null as varchar) as zip,
-
-        -- booleans
-        cast(null as boolean) as is_primary,
-        cast(null as boolean) as is_connected,
-        has_portal_access,
-
-        -- lists
-        tags,
-
-        -- timestamps
-        created_at,
-        updated_at,
-
-        -- metadata
-        loaded_at
+        {{ contact_columns(
+            values={
+                'contact_key': contact_key("'sprintmode'", 'contact_id'),
+                'source_system': "'sprintmode'",
+                'source_contact_id': 'contact_id',
+                'is_role_mailbox': is_role_mailbox('email'),
+            },
+            absent=['address', 'city', 'state', 'zip', 'is_primary', 'is_connected'],
+        ) }}
 
     from sprintmode
 
@@ -112,67 +60,9 @@ unioned as (
 
 ),
 
-role_mailboxes_flagged as (
-
-    select
-        *,
-        coalesce({{ is_role_mailbox('email') }}, false) as is_role_mailbox
-
-    from unioned
-
-),
-
-keyed as (
-
-    select
-        -- ids
-        {{ contact_key('source_system', 'source_contact_id') }} as contact_key,
-        source_system,
-        source_contact_id,
-
-        -- strings
-        first_name,
-        last_name,
-        full_name,
-        email,
-        email_domain,
-        phone,
-        title,
-        department,
-        company_id,
-        company_name,
-        contact_type,
-        source,
-        portal_role,
-        linkedin_url,
-        address,
-        city,
-        state,
-        zip,
-
-        -- booleans
-        is_primary,
-        is_connected,
-        has_portal_access,
-        is_role_mailbox,
-
-        -- lists
-        tags,
-
-        -- timestamps
-        created_at,
-        updated_at,
-
-        -- metadata
-        loaded_at
-
-    from role_mailboxes_flagged
-
-),
-
 final as (
 
-    select * from keyed
+    select * from unioned
 
 )
 

@@ -35,51 +35,14 @@ joined as (
 
 final as (
 
+    -- A contact's columns (macros/contact_columns.sql), with its person and its phone in
+    -- E.164 beside the others, and whether it is deleted with the metadata.
     select
-        -- ids
-        contact_key,
-        source_system,
-        source_contact_id,
-        person_key,
-
-        -- strings
-        first_name,
-        last_name,
-        full_name,
-        email,
-        email_domain,
-        phone,
-        phone_e164,
-        title,
-        department,
-        company_id,
-        company_name,
-        contact_type,
-        source,
-        portal_role,
-        linkedin_url,
-        address,
-        city,
-        state,
-        zip,
-
-        -- booleans
-        is_primary,
-        is_connected,
-        has_portal_access,
-        is_role_mailbox,
-
-        -- lists
-        tags,
-
-        -- timestamps
-        created_at,
-        updated_at,
-
-        -- metadata
-        is_deleted,
-        deleted_at,
-        loaded_at
+        {{ contact_columns(after={
+            'source_contact_id': ['person_key'],
+            'phone': ['phone_e164'],
+            'updated_at': ['is_deleted', 'deleted_at'],
+        }) }}
 
     from joined
 
