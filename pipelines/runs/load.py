@@ -54,7 +54,7 @@ logger = logging.getLogger(__name__)
 _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
-LOAD_MEMORY_LIMIT = "32MB"
+LOAD_MEMORY_LIMIT = "128MB"
 """DuckDB's memory for a load; past it, it spills to a temporary folder beside the file."""
 LEDGER_SPILL_FOLDER = "ledger.tmp"
 """Where the sources' ledgers spill, in the warehouse's working folder."""
