@@ -2,9 +2,11 @@
 
 The demo simulators build and encode every page when it is asked for, which made them the
 bottleneck of the fetch-only floor: 1.6 s for 78k contacts where a lean server needs 0.9 s.
-This one serves the same contacts (the simulators' generated data, whole, as their list
-endpoints send it by default) from pages encoded once at start, HTTP head included, so that
-answering a request costs a dict lookup and a socket write:
+This one serves both APIs from pages encoded once at start, HTTP head included, so that
+answering a request costs a dict lookup and a socket write. The contacts are those of
+`bench/census_people.py` (`--people census`, the default: people with real name frequencies),
+or the demo simulators' generated data, whole, as their list endpoints send it by default
+(`--people simulators`):
 
 - LevCapital `GET /api/external/v2/contacts?limit=200[&cursor=C]` (Bearer token and
   `X-Origin-App`) and `GET /api/external/v2/contacts/{id}`;
@@ -20,7 +22,9 @@ Measured with the floor at 5,000 contacts per API, a page costs this server abou
 CPU with the threads backend (the default), 0.12 ms with asyncio, which was not clearly faster
 end to end (within 10%, inside the noise), and the simulators 1.4 ms. `--backend simulators`
 serves through the demo simulators instead, in this process too, so that a benchmark can
-measure the same client against both with the same machinery.
+measure the same client against both with the same machinery. At a million contacts per API
+the census people take about 40 s to draw and render; the server then holds 2.0 GB (3.3 GB at
+the peak of rendering), and a quiet night takes it about 6 s.
 
 When ready it prints one JSON line to stdout with its ports (LevCapital on `--port`,
 SprintMode on the next one; 0 picks free ones), the `control` port and what it serves. The
@@ -30,7 +34,11 @@ control port (LevCapital's, or a third one with the simulators) answers:
   process's CPU time (user + system) and the API requests answered so far; a benchmark reads
   it before and after a step;
 - `GET /_lean/latency?seconds=0.04`: sets the latency slept before every API answer (in the
-  handler's thread, or its task for asyncio, so concurrent requests overlap).
+  handler's thread, or its task for asyncio, so concurrent requests overlap);
+- `GET /_lean/night?updated=0.01&created=0.001&deleted=0.001` (census people only): a quiet
+  night (`LeanApis.quiet_night`), those shares of each API's listed contacts edited, new and
+  gone, stamped on the day after the data ends (a day later for each further night). It
+  answers what changed per API and the seconds it took.
 
 On SIGTERM or SIGINT it prints the `/_lean/cpu` line to stdout and exits.
 """
@@ -40,6 +48,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import ctypes
+import ctypes.util
 import gc
 import json
 import resource
@@ -48,12 +58,16 @@ import socket
 import threading
 import time
 import uuid
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+import numpy as np
+from census_people import CensusPeople
 
 LEVCAPITAL_KEY = "bench-levcapital-key"
 SPRINTMODE_KEY = "bench-sprintmode-key"
@@ -63,6 +77,10 @@ LEVCAPITAL_MAX_LIMIT = 200
 # SprintMode caps a larger limit at 100 rather than refusing it, and says so in `data.limit`.
 SPRINTMODE_MAX_LIMIT = 100
 CONTROL_PREFIX = "/_lean/"
+# A quiet night, as shares of each API's listed contacts.
+QUIET_UPDATED = 0.01
+QUIET_CREATED = 0.001
+QUIET_DELETED = 0.001
 _ITEMS = "__items__"
 _ITEMS_PLACEHOLDER = json.dumps(_ITEMS).encode()
 
@@ -111,28 +129,65 @@ def now_iso_z() -> str:
 
 
 class RenderedApi:
-    """One API's pages, answers and errors; `respond` runs on every request, the rest once."""
+    """One API's pages, answers and errors; `respond` runs on every request, the rest once.
+
+    The listing is kept as its rendered pages only: a contact's JSON is cut out of the page that
+    holds it (at the first page size) when GET by id or a night asks for it, rather than kept
+    twice, which would double the server's 1.5 GB at a million contacts per API.
+    """
 
     list_path: str
 
-    def __init__(self, api_key: str) -> None:
+    def __init__(self, api_key: str, page_sizes: Sequence[int]) -> None:
         self.api_key = api_key
+        self.page_sizes = list(page_sizes)
         # (limit, cursor or page number) -> the whole HTTP answer.
         self.pages: dict[tuple[int, Any], bytes] = {}
-        # contact id -> (the answer holding it, where its JSON starts and ends in it).
-        self.where: dict[Any, tuple[bytes, int, int]] = {}
-        self.contacts = 0
+        # The ids in listing order; the k-th contact's JSON is in the answer of page k // size
+        # (at the first size), between the offsets 2j and 2j + 1 of its spans, j = k % size.
+        self.ids: list[Any] = []
+        self._located: list[tuple[bytes, array]] = []
+        self._positions: dict[Any, int] | None = None
 
-    def add_pages(self, items: list[bytes], ids: list[Any], limit: int) -> None:
-        # One size is enough to find every contact in; it is the first one rendered.
-        locate = not self.where
-        for first in range(0, max(len(items), 1), limit):
-            page_items = items[first : first + limit]
-            response, starts = self.render_page(first // limit, page_items, ids, limit)
-            if locate:
-                for contact_id, start, item in zip(ids[first:], starts, page_items, strict=False):
-                    self.where[contact_id] = (response, start, start + len(item))
-        self.contacts = len(items)
+    @property
+    def contacts(self) -> int:
+        return len(self.ids)
+
+    def render(self, ids: list[Any], items_between: Callable[[int, int], list[bytes]]) -> None:
+        """Renders every page of the listing `ids`, whose contacts' JSON from position `first`
+        up to `last` is `items_between(first, last)`, and serves them instead of the old ones."""
+        pages: dict[tuple[int, Any], bytes] = {}
+        located: list[tuple[bytes, array]] = []
+        for size in self.page_sizes:
+            for first in range(0, max(len(ids), 1), size):
+                items = items_between(first, first + size)
+                key, response, starts = self.render_page(first // size, items, ids, size)
+                pages[key] = response
+                if size == self.page_sizes[0]:
+                    spans = array("Q")
+                    for start, item in zip(starts, items, strict=True):
+                        spans.append(start)
+                        spans.append(start + len(item))
+                    located.append((response, spans))
+        # Swapped whole: until here, requests (and `item`) see the old listing.
+        self.pages, self._located, self.ids, self._positions = pages, located, ids, None
+
+    def item(self, position: int) -> bytes:
+        """The JSON of the contact at `position` in the listing."""
+        size = self.page_sizes[0]
+        response, spans = self._located[position // size]
+        offset = 2 * (position % size)
+        return response[spans[offset] : spans[offset + 1]]
+
+    def relist(self, ids: list[Any], sources: list[int | bytes]) -> None:
+        """Renders the listing `ids` again, whose k-th contact's JSON is `sources[k]`, or is
+        at position `sources[k]` of the listing served until now."""
+        item = self.item
+
+        def items_between(first: int, last: int) -> list[bytes]:
+            return [s if isinstance(s, bytes) else item(s) for s in sources[first:last]]
+
+        self.render(ids, items_between)
 
     def respond(self, target: str, headers: Headers) -> bytes:
         path, _, query = target.partition("?")
@@ -142,16 +197,19 @@ class RenderedApi:
         if path == self.list_path:
             return self.list_page(dict(parse_qsl(query, keep_blank_values=True)))
         if path.startswith(self.list_path + "/"):
-            place = self.where.get(self.contact_key(path[len(self.list_path) + 1 :]))
-            if place is None:
+            if self._positions is None:
+                # Built on the first GET by id only: a night's load never asks for one.
+                self._positions = {contact_id: k for k, contact_id in enumerate(self.ids)}
+            position = self._positions.get(self.contact_key(path[len(self.list_path) + 1 :]))
+            if position is None:
                 return self.error(404, "Contact not found")
-            response, start, end = place
-            return http_response(200, self.single_envelope(response[start:end]))
+            return http_response(200, self.single_envelope(self.item(position)))
         return self.error(404, "Not found")
 
     def render_page(
         self, index: int, items: list[bytes], ids: list[Any], limit: int
-    ) -> tuple[bytes, list[int]]:
+    ) -> tuple[tuple[int, Any], bytes, list[int]]:
+        """(the key the page is asked for by, its whole HTTP answer, where its items start)."""
         raise NotImplementedError
 
     def refuse(self, headers: Headers) -> bytes | None:
@@ -178,7 +236,7 @@ class LevCapitalPages(RenderedApi):
 
     def render_page(
         self, index: int, items: list[bytes], ids: list[Any], limit: int
-    ) -> tuple[bytes, list[int]]:
+    ) -> tuple[tuple[int, Any], bytes, list[int]]:
         first = index * limit
         cursor = None if index == 0 else self.cursor_after(ids[first - 1])
         more = first + limit < len(ids)
@@ -194,8 +252,7 @@ class LevCapitalPages(RenderedApi):
             },
         }
         response, starts = rendered_page(envelope, items)
-        self.pages[limit, cursor] = response
-        return response, starts
+        return (limit, cursor), response, starts
 
     @staticmethod
     def cursor_after(last_id: int) -> str:
@@ -244,11 +301,10 @@ class SprintModePages(RenderedApi):
 
     def render_page(
         self, index: int, items: list[bytes], ids: list[Any], limit: int
-    ) -> tuple[bytes, list[int]]:
+    ) -> tuple[tuple[int, Any], bytes, list[int]]:
         page = index + 1
         response, starts = rendered_page(self.page_envelope(page, limit, len(ids)), items)
-        self.pages[limit, page] = response
-        return response, starts
+        return (limit, page), response, starts
 
     @staticmethod
     def page_envelope(page: int, limit: int, total: int) -> dict[str, Any]:
@@ -284,6 +340,36 @@ class SprintModePages(RenderedApi):
         return http_response(status, encode({"ok": False, "error": message}))
 
 
+def give_back_freed_memory() -> None:
+    """Returns the heap's free pages to the system, where glibc is the allocator.
+
+    Rendering frees the items and strings it built, and a night the pages it replaced, but
+    glibc keeps freed memory for reuse: at a million contacts per API the server stayed at
+    2.9 GB after rendering and 4.2 GB after a night. This is what keeps it closer to the pages.
+    """
+    libc = ctypes.util.find_library("c")
+    if libc:
+        malloc_trim = getattr(ctypes.CDLL(libc), "malloc_trim", None)
+        if malloc_trim is not None:
+            malloc_trim(0)
+
+
+def render_all(api: RenderedApi, ids: list[Any], items: list[bytes | None]) -> None:
+    """Renders the listing `ids` of `items`, emptying `items` when one page size is served."""
+    if len(api.page_sizes) > 1:
+        api.render(ids, lambda first, last: items[first:last])
+        return
+
+    def items_between(first: int, last: int) -> list[bytes]:
+        page = items[first:last]
+        # Each page's items go once the page holds them: a million contacts' 0.9 GB less at
+        # the peak of SprintMode's rendering.
+        items[first:last] = [None] * len(page)
+        return page
+
+    api.render(ids, items_between)
+
+
 class LeanApis:
     """Both APIs, the control endpoints, the latency and the request count.
 
@@ -291,9 +377,17 @@ class LeanApis:
     serve, and this answers the control endpoints only, passing the latency on to them.
     """
 
-    def __init__(self, apis: dict[str, RenderedApi], simulators: Sequence[Any] = ()) -> None:
+    def __init__(
+        self,
+        apis: dict[str, RenderedApi],
+        simulators: Sequence[Any] = (),
+        people: CensusPeople | None = None,
+    ) -> None:
         self.apis = apis
         self.simulators = list(simulators)
+        # What draws a night's new and changed contacts; None when the simulators' were served.
+        self.people = people
+        self.nights = 0
         self._latency = 0.0
         self._requests = 0
         self._count_lock = threading.Lock()
@@ -317,24 +411,34 @@ class LeanApis:
         sprintmode_page_sizes: list[int],
         levcapital_key: str = LEVCAPITAL_KEY,
         sprintmode_key: str = SPRINTMODE_KEY,
+        people: str = "census",
     ) -> LeanApis:
-        # Imported here: the project's package is only needed to render, not to serve.
+        """Both APIs rendered: `census` people (bench/census_people.py), or the `simulators`'
+        generated data, whole, as their list endpoints send it by default."""
+        apis: dict[str, RenderedApi] = {
+            "levcapital": LevCapitalPages(levcapital_key, levcapital_page_sizes),
+            "sprintmode": SprintModePages(sprintmode_key, sprintmode_page_sizes),
+        }
+        if people == "census":
+            census = CensusPeople(seed, n_contacts)
+            # One API at a time: its items go once its pages hold them.
+            for listing in census.listings():
+                render_all(apis[listing.api], listing.ids, listing.items)
+            return cls(apis, people=census)
+        # Imported here: the demo's package is only needed to render, not to serve.
         from demo.simulators import LevCapitalSimulator, SprintModeSimulator
 
-        levcapital = LevCapitalPages(levcapital_key)
-        sprintmode = SprintModePages(sprintmode_key)
         # Never started: the stores alone give the contacts, listed as the simulators list them.
-        for simulator, pages, sizes in (
-            (LevCapitalSimulator(n_contacts, seed), levcapital, levcapital_page_sizes),
-            (SprintModeSimulator(n_contacts, seed), sprintmode, sprintmode_page_sizes),
+        for simulator in (
+            LevCapitalSimulator(n_contacts, seed),
+            SprintModeSimulator(n_contacts, seed),
         ):
             contacts = simulator.store.list_all()
             ids = [contact["id"] for contact in contacts]
             items = [encode(contact) for contact in contacts]
-            del simulator, contacts
-            for size in sizes:
-                pages.add_pages(items, ids, size)
-        return cls({"levcapital": levcapital, "sprintmode": sprintmode})
+            del contacts
+            render_all(apis[simulator.name], ids, items)
+        return cls(apis)
 
     @classmethod
     def through_simulators(
@@ -382,7 +486,73 @@ class LeanApis:
             except (KeyError, ValueError):
                 return http_response(400, encode({"error": "expected ?seconds=<float>"}))
             return http_response(200, encode({"latency": self.latency}))
+        if path == "/_lean/night":
+            if self.people is None:
+                return http_response(400, encode({"error": "nights need --people census"}))
+            shares = dict(parse_qsl(query))
+            try:
+                night = self.quiet_night(
+                    float(shares.get("updated", QUIET_UPDATED)),
+                    float(shares.get("created", QUIET_CREATED)),
+                    float(shares.get("deleted", QUIET_DELETED)),
+                )
+            except ValueError:
+                return http_response(400, encode({"error": "expected shares from 0 to 1"}))
+            return http_response(200, encode(night))
         return http_response(404, encode({"error": f"no control endpoint {path}"}))
+
+    def quiet_night(self, updated: float, created: float, deleted: float) -> dict[str, Any]:
+        """Changes each API's listing as a day would, and renders it again.
+
+        Of each API's listed contacts, the share `updated` is edited (`CensusPeople.changed`)
+        and `deleted` is gone (deleted, or disconnected on LevCapital); `created` as many again
+        are new, at the end of LevCapital's listing (new ids) and the head of SprintMode's
+        (newest first). Only the edited and new contacts are encoded; the pages are assembled
+        again from the JSON already rendered, since every page after the first change shifts.
+
+        Returns:
+            The night's number, its seconds, and per API what changed and how many are listed.
+        """
+        if not all(0 <= share <= 1 for share in (updated, created, deleted)):
+            raise ValueError("shares run from 0 to 1")
+        assert self.people is not None
+        started = time.perf_counter()
+        self.nights += 1
+        night = self.nights
+        changed_at = self.people.changed_at(night)
+        summary: dict[str, Any] = {"night": night}
+        gc.disable()
+        try:
+            for index, (name, api) in enumerate(self.apis.items()):
+                rng = np.random.default_rng([self.people.seed, night, 10 + index])
+                n = api.contacts
+                n_updated, n_deleted = round(n * updated), round(n * deleted)
+                chosen = rng.choice(n, min(n, n_updated + n_deleted), replace=False).tolist()
+                gone = set(chosen[n_updated:])
+                sources: list[int | bytes] = list(range(n))
+                for second, position in enumerate(sorted(chosen[:n_updated])):
+                    contact = json.loads(api.item(position))
+                    edited = self.people.changed(name, contact, changed_at + second, rng)
+                    sources[position] = encode(edited)
+                new = self.people.created(name, round(n * created), night)
+                kept = [position for position in range(n) if position not in gone]
+                ids = [api.ids[position] for position in kept]
+                kept_sources = [sources[position] for position in kept]
+                if name == "levcapital":
+                    api.relist(ids + new.ids, kept_sources + list(new.items))
+                else:
+                    api.relist(new.ids + ids, list(new.items) + kept_sources)
+                summary[name] = {
+                    "updated": n_updated,
+                    "created": len(new.ids),
+                    "deleted": len(gone),
+                    "listed": api.contacts,
+                }
+        finally:
+            gc.enable()
+        give_back_freed_memory()
+        summary["seconds"] = round(time.perf_counter() - started, 3)
+        return summary
 
     def cpu(self) -> dict[str, Any]:
         # System time counts: on loopback the sender's kernel also does the receiver's TCP work.
@@ -526,6 +696,13 @@ def main() -> None:
         default="threads",
         help="simulators: serve through the demo simulators instead, to compare (default threads)",
     )
+    parser.add_argument(
+        "--people",
+        choices=("census", "simulators"),
+        default="census",
+        help="census: bench/census_people.py; simulators: the demo simulators' generated data, "
+        "which the simulators backend always serves (default census)",
+    )
     parser.add_argument("--levcapital-key", default=LEVCAPITAL_KEY)
     parser.add_argument("--sprintmode-key", default=SPRINTMODE_KEY)
     parser.add_argument("--levcapital-page-sizes", type=sizes, default=[LEVCAPITAL_MAX_LIMIT])
@@ -550,6 +727,7 @@ def main() -> None:
             args.sprintmode_page_sizes,
             args.levcapital_key,
             args.sprintmode_key,
+            args.people,
         )
         listeners = [
             (args.port and args.port + offset, api) for offset, api in enumerate(lean.apis)
@@ -559,6 +737,7 @@ def main() -> None:
     # What is left lives until exit: spare the collector from walking it again and again.
     gc.collect()
     gc.freeze()
+    give_back_freed_memory()
     gc.enable()
 
     def on_ready(ports: list[int]) -> None:
@@ -568,7 +747,9 @@ def main() -> None:
             "contacts": lean.contacts(),
             "pages": {name: len(api.pages) for name, api in lean.apis.items()},
             "backend": args.backend,
+            "people": "simulators" if args.backend == "simulators" else args.people,
             "render_seconds": round(render_seconds, 3),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         }
         print(json.dumps(ready), flush=True)
 
