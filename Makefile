@@ -77,9 +77,10 @@ lint: install
 	mkdir -p $(CURDIR)/data
 	CONTACTS_DUCKDB=$(CURDIR)/data/lint.duckdb $(BIN)/sqlfluff lint sql/
 
-# Not part of `make test`: a benchmark measures, it does not pass or fail. BENCH_ARGS passes
-# flags through, e.g. `make bench BENCH_ARGS="--sizes 10000,40000 --skip peer"`, and
-# LINKING_BENCH_ARGS to the identity part, e.g. LINKING_BENCH_ARGS="--sizes 2000,8000".
+# Not part of `make test`: a benchmark measures, it does not pass or fail. It runs 100k and 1M
+# contacts per API, which takes about an hour; BENCH_ARGS passes flags through, e.g.
+# `make bench BENCH_ARGS=--quick` (10k and 40k, minutes), and LINKING_BENCH_ARGS to the
+# identity part, e.g. LINKING_BENCH_ARGS="--sizes 2000,8000".
 bench: install
 	$(BIN)/python bench/benchmark.py $(BENCH_ARGS)
 	$(BIN)/python bench/linking.py $(LINKING_BENCH_ARGS)
