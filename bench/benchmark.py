@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import signal
 import subprocess
@@ -92,6 +93,17 @@ class Step:
     # time over all of them.
     runs: list[float] = field(default_factory=list)
     server_cpu_all_runs: float = 0.0
+    # Why the step failed (its figures are then up to the failure), or why it did not run.
+    failure: str | None = None
+    ran: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+class StepFailed(SystemExit):
+    """A step that failed or gave a wrong result: ends a script, or is recorded by `make bench`."""
 
 
 # The servers measured against
@@ -173,8 +185,8 @@ def env_for(server: LeanServer) -> dict[str, str]:
 # Measuring
 
 
-def measure_child(command: Sequence[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Runs a command to completion: its wall time (s), peak RSS (MB) and output.
+def run_child(command: Sequence[str], env: dict[str, str]) -> tuple[float, float, str, int]:
+    """Runs a command to completion: its wall time (s), peak RSS (MB), output and exit code.
 
     The peak is never below this process's own at the time of the spawn, which the child
     inherits; hence nothing big lives here.
@@ -186,10 +198,33 @@ def measure_child(command: Sequence[str], env: dict[str, str]) -> tuple[float, f
         seconds = time.perf_counter() - started
         output.seek(0)
         text = output.read()
-    code = os.waitstatus_to_exitcode(status)
+    return seconds, usage.ru_maxrss / 1024, text, os.waitstatus_to_exitcode(status)
+
+
+def measure_child(command: Sequence[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """`run_child` of a command that must succeed: its wall time (s), peak RSS (MB), output."""
+    seconds, rss, text, code = run_child(command, env)
     if code != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({code}):\n{text}")
-    return seconds, usage.ru_maxrss / 1024, text
+        raise StepFailed(f"{' '.join(command)} failed ({code}):\n{text}")
+    return seconds, rss, text
+
+
+_EXCEPTION_LINE = re.compile(r"^[\w.]*(?:Error|Exception)\b.*?: ")
+_PIPELINE_FRAME = re.compile(r'File ".*?/(pipelines/[^"]+)", line (\d+), in (\S+)')
+
+
+def why_failed(output: str, code: int) -> str:
+    """One line: the first exception a failed command printed, where in `pipelines/` it came
+    from, or else its last line."""
+    lines = output.splitlines()
+    place = ""
+    for line in lines:
+        if frame := _PIPELINE_FRAME.search(line):
+            place = f"{frame[1]}:{frame[2]} in {frame[3]}: "
+        elif _EXCEPTION_LINE.match(line):
+            return f"{place}{line.strip()}"[:300]
+    last = next((line.strip() for line in reversed(lines) if line.strip()), "no output")
+    return f"exit code {code}: {last}"[:300]
 
 
 def measure_best(
@@ -198,21 +233,34 @@ def measure_best(
     server: LeanServer,
     runs: int,
     check: Callable[[int, str], None] | None = None,
+    record_failure: bool = False,
 ) -> Step:
     """The fastest of `runs` runs of a step, with the server's CPU time during that run.
 
-    `check(run, output)` fails the benchmark on a wrong result.
+    `check(run, output)` raises StepFailed on a wrong result. A run that fails ends the
+    script, or with `record_failure` is the step's result, its figures up to the failure.
     """
     best: Step | None = None
     times = []
     cpu_all_runs = 0.0
     for run in range(runs):
         before = server.cpu()
-        seconds, rss, output = measure_child(command_for_run(run), env_for(server))
+        command = command_for_run(run)
+        seconds, rss, output, code = run_child(command, env_for(server))
         cpu = server.cpu() - before
         cpu_all_runs += cpu
-        if check is not None:
-            check(run, output)
+        try:
+            if code != 0:
+                raise StepFailed(f"{' '.join(command)} failed ({code}):\n{output}")
+            if check is not None:
+                check(run, output)
+        except StepFailed as failed:
+            if not record_failure:
+                raise
+            reason = why_failed(output, code) if code != 0 else str(failed)
+            step = Step(what, server.n, server.contacts, seconds, rss, cpu, failure=reason)
+            report(step)
+            return step
         times.append(seconds)
         if best is None or seconds < best.seconds:
             best = Step(what, server.n, server.contacts, seconds, rss, cpu)
@@ -224,20 +272,24 @@ def measure_best(
     return best
 
 
-def measure_floor(what: str, server: LeanServer, runs: int) -> Step:
+def measure_floor(what: str, server: LeanServer, runs: int, record_failure: bool = False) -> Step:
     """The floor's fastest of `runs` runs; each must fetch every contact served."""
 
     def fetched_all(_: int, output: str) -> None:
         fetched = json.loads(output.strip().splitlines()[-1])["contacts"]
         if fetched != server.contacts:
-            raise SystemExit(f"the floor fetched {fetched:,} contacts of {server.contacts:,}")
+            raise StepFailed(f"the floor fetched {fetched:,} contacts of {server.contacts:,}")
 
     command = [sys.executable, str(BENCH_DIR / "floor.py"), *url_args(server)]
-    return measure_best(what, lambda _: command, server, runs, fetched_all)
+    return measure_best(what, lambda _: command, server, runs, fetched_all, record_failure)
 
 
 def measure_full_loads(
-    what: str, db_for_run: Callable[[int], Path], server: LeanServer, runs: int
+    what: str,
+    db_for_run: Callable[[int], Path],
+    server: LeanServer,
+    runs: int,
+    record_failure: bool = False,
 ) -> Step:
     """The fastest of `runs` full loads, each into the database `db_for_run(run)` names,
     which must then hold every contact served."""
@@ -247,6 +299,7 @@ def measure_full_loads(
         server,
         runs,
         lambda run, _: check_loaded(db_for_run(run), server.contacts),
+        record_failure,
     )
 
 
@@ -271,11 +324,13 @@ def check_loaded(duckdb_path: Path, expected: int) -> None:
     )
     loaded = int(counted.stdout)
     if loaded != expected:
-        raise SystemExit(f"{duckdb_path.name} holds {loaded:,} contacts, {expected:,} expected")
+        raise StepFailed(f"{duckdb_path.name} holds {loaded:,} contacts, {expected:,} expected")
 
 
 def report(step: Step) -> None:
     runs = f"  (runs: {', '.join(f'{s:.2f}' for s in step.runs)})" if step.runs else ""
+    if step.failure:
+        runs += f"  FAILED: {step.failure}"
     print(
         f"  N={step.n_per_api:>9,}  {step.what:<42} {step.seconds:8.2f} s "
         f"{step.peak_rss_mb:6.0f} MB  server CPU {step.server_cpu:6.2f} s{runs}",
@@ -327,8 +382,21 @@ def warm_up(workdir: Path, args: argparse.Namespace) -> None:
     print(f"warmed up at {WARM_UP_CONTACTS} contacts per API", flush=True)
 
 
+def not_run(what: str, server: LeanServer, because: Step) -> Step:
+    """A step left out because an earlier one it needs failed."""
+    step = Step(what, server.n, server.contacts, 0.0, 0.0, 0.0, ran=False)
+    step.failure = f"not run: {because.what} failed"
+    report(step)
+    return step
+
+
 def run_size(n: int, workdir: Path, args: argparse.Namespace, smaller: bool) -> SizeResults:
-    """Every step at one size; the smaller size also runs the extras asked for."""
+    """Every step at one size; the smaller size also runs the extras asked for.
+
+    A step that fails is recorded, with its figures up to the failure, and the steps that
+    need it are left out: the pipeline changes under the benchmark, and one failure at 1M
+    should not cost the rest of an hour's figures.
+    """
     with LeanServer(n, args.seed, args.backend) as server:
         ready = server.ready
         print(
@@ -337,7 +405,7 @@ def run_size(n: int, workdir: Path, args: argparse.Namespace, smaller: bool) -> 
             flush=True,
         )
         floor = measure_floor(
-            f"fetch-only floor, min of {args.floor_runs}", server, args.floor_runs
+            f"fetch-only floor, min of {args.floor_runs}", server, args.floor_runs, True
         )
         runs = args.runs
         of_runs = f", min of {runs}" if runs > 1 else ""
@@ -346,34 +414,46 @@ def run_size(n: int, workdir: Path, args: argparse.Namespace, smaller: bool) -> 
         def fresh_db(run: int) -> Path:
             return workdir / f"elt_{n}_{run}.duckdb"
 
+        def step(
+            what: str, command: str, check: Callable[[int, str], None] | None, times: int = 1
+        ) -> Step:
+            return measure_best(
+                what, lambda _: load_command(db, command), server, times, check, True
+            )
+
         db = fresh_db(runs - 1)
-        full = measure_full_loads(f"load, full{of_runs}", fresh_db, server, runs)
-        no_change = measure_best(
-            f"load, nothing changed{of_runs}",
-            lambda _: load_command(db),
-            server,
-            runs,
-            lambda _, __: check_loaded(db, server.contacts),
-        )
-        transform = measure_best(
-            f"transform, full{of_runs}", lambda _: load_command(db, "transform"), server, runs
-        )
-        loaded_before = server.contacts
-        night = server.quiet_night()
-        created = night["levcapital"]["created"] + night["sprintmode"]["created"]
-        print(f"  a quiet night: {json.dumps(night)}", flush=True)
-        # The raw tables keep a deleted contact's last row (its tombstone is elsewhere): they
-        # hold what they held plus what is new.
-        quiet_load = measure_best(
-            "load, quiet night",
-            lambda _: load_command(db),
-            server,
-            1,
-            lambda _, __: check_loaded(db, loaded_before + created),
-        )
-        quiet_transform = measure_best(
-            "transform, quiet night", lambda _: load_command(db, "transform"), server, 1
-        )
+        full = measure_full_loads(f"load, full{of_runs}", fresh_db, server, runs, True)
+        steps = [
+            f"load, nothing changed{of_runs}", f"transform, full{of_runs}", "load, quiet night",
+            "transform, quiet night",
+        ]  # fmt: skip
+        if not full.ok:
+            night = {"night": 0, "seconds": 0.0} | {
+                api: {"updated": 0, "created": 0, "deleted": 0, "listed": 0}
+                for api in ("levcapital", "sprintmode")
+            }
+            no_change, transform, quiet_load, quiet_transform = (
+                not_run(what, server, full) for what in steps
+            )
+        else:
+            no_change = step(
+                steps[0], "load", lambda _, __: check_loaded(db, server.contacts), runs
+            )
+            transform = step(steps[1], "transform", None, runs)
+            loaded_before = server.contacts
+            night = server.quiet_night()
+            created = night["levcapital"]["created"] + night["sprintmode"]["created"]
+            print(f"  a quiet night: {json.dumps(night)}", flush=True)
+            # The raw tables keep a deleted contact's last row (its tombstone is elsewhere):
+            # they hold what they held plus what is new.
+            quiet_load = step(
+                steps[2], "load", lambda _, __: check_loaded(db, loaded_before + created)
+            )
+            quiet_transform = (
+                step(steps[3], "transform", None)
+                if quiet_load.ok
+                else not_run(steps[3], server, quiet_load)
+            )
         results = SizeResults(
             n, ready, floor, full, no_change, transform, night, quiet_load, quiet_transform
         )
@@ -382,7 +462,7 @@ def run_size(n: int, workdir: Path, args: argparse.Namespace, smaller: bool) -> 
     if smaller and "simulator" in args.extras:
         with LeanServer(n, args.seed, "simulators") as simulators:
             floor_what = f"floor vs the simulators, min of {args.floor_runs}"
-            results.simulator_floor = measure_floor(floor_what, simulators, args.floor_runs)
+            results.simulator_floor = measure_floor(floor_what, simulators, args.floor_runs, True)
     return results
 
 
@@ -405,14 +485,15 @@ def run_extras(
             server,
             1,
             lambda _, __: check_loaded(peer_db, server.contacts),
+            record_failure=True,
         )
     if "latency" in args.extras:
         ms = f"{args.latency * 1000:.0f} ms"
         server.set_latency(args.latency)
-        results.latency_floor = measure_floor(f"sequential floor, {ms}", server, 1)
+        results.latency_floor = measure_floor(f"sequential floor, {ms}", server, 1, True)
         latency_db = workdir / f"elt_{n}_latency.duckdb"
         results.latency_full = measure_full_loads(
-            f"load, full, {ms}", lambda _: latency_db, server, 1
+            f"load, full, {ms}", lambda _: latency_db, server, 1, True
         )
         server.set_latency(0.0)
 
@@ -499,7 +580,7 @@ def render(args: argparse.Namespace, small: SizeResults, large: SizeResults) -> 
         "(`bench/census_people.py`), from pages rendered before any step started. Every step "
         "is a child process of its own: wall time from start to exit, peak RSS from `wait4`. "
         "The floor is `bench/floor.py`, a sequential http.client + json reader of every page, "
-        f"the fastest of {args.floor_runs} runs at the same size in this run. A first night is "
+        f"the fastest of {args.floor_runs} run(s) at the same size in this run. A first night is "
         "a full load into a new DuckDB file, a load with nothing changed and a transform"
         + (f", each the fastest of {args.runs} runs" if args.runs > 1 else ", each run once")
         + "; then the server changed 1% of each API's contacts (a quiet night, below) and the "
@@ -512,6 +593,14 @@ def render(args: argparse.Namespace, small: SizeResults, large: SizeResults) -> 
     for results in (small, large):
         night = results.night
         lev, sm = night["levcapital"], night["sprintmode"]
+        if not night["night"]:
+            lines.append(
+                f"- {results.n_per_api:,} per API: the server rendered "
+                f"{results.floor.contacts:,} contacts in {results.server['render_seconds']:.1f} "
+                f"s and peaked at {gigabytes(results.server['peak_rss_mb'])}; no quiet night, "
+                "since the full load failed."
+            )
+            continue
         lines.append(
             f"- {results.n_per_api:,} per API: the server rendered {results.floor.contacts:,} "
             f"contacts in {results.server['render_seconds']:.1f} s and peaked at "
@@ -527,8 +616,15 @@ def render(args: argparse.Namespace, small: SizeResults, large: SizeResults) -> 
         "|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
 
+    failures: list[str] = []
+
     def row(step: Step | None, floor: Step | None = None, rss_limit: float | None = None):
         if step is None:
+            return
+        if not step.ran:
+            lines.append(
+                f"| {step.what} | {step.n_per_api:,} | | {step.failure} | | | | | **fail** |"
+            )
             return
         spread = ""
         if step.runs:
@@ -536,14 +632,22 @@ def render(args: argparse.Namespace, small: SizeResults, large: SizeResults) -> 
                 f" ({min(step.runs):.2f}–{max(step.runs):.2f} s; server CPU "
                 f"{step.server_cpu_all_runs:.2f} s over the {len(step.runs)} runs)"
             )
-        x = ratio(step, floor)
+        x = ratio(step, floor) if step.ok else None
         target = check = ""
         if rss_limit is not None:
             target = f"≤ {gigabytes(rss_limit)}"
             check = verdict(step.peak_rss_mb, rss_limit)
+        wall = f"{step.seconds:.2f}"
+        if not step.ok:
+            # Its figures are up to the failure; why it failed follows the table.
+            wall, check = f"{wall}, failed", "**failed**"
+            failures.append(
+                f"- {step.what} at {step.n_per_api:,} per API failed after {step.seconds:.0f} s "
+                f"at {step.peak_rss_mb:.0f} MB: `{step.failure}`"
+            )
         lines.append(
             f"| {step.what}{spread} | {step.n_per_api:,} | {step.contacts:,} "
-            f"| {step.seconds:.2f} | {step.peak_rss_mb:.0f} | {step.server_cpu:.2f} "
+            f"| {wall} | {step.peak_rss_mb:.0f} | {step.server_cpu:.2f} "
             f"| {'' if x is None else f'{x:.2f}'} | {target} | {check} |"
         )
 
@@ -560,6 +664,8 @@ def render(args: argparse.Namespace, small: SizeResults, large: SizeResults) -> 
         row(results.latency_full, results.latency_floor)
         row(results.simulator_floor, floor)
 
+    if failures:
+        lines += ["", "Failed:", "", *failures]
     per_api = [size / n_small for size in PROJECTED_PER_API]
     projected = [small.floor.contacts * scale for scale in per_api]
     floor_line = Line(small.floor, large.floor)
@@ -578,9 +684,12 @@ def render(args: argparse.Namespace, small: SizeResults, large: SizeResults) -> 
         "|---|" + "---:|" * (5 + 2 * len(PROJECTED_PER_API)),
     ]
     for step_small, step_large in zip(small.steps(), large.steps(), strict=True):
+        what = "fetch-only floor" if step_small is small.floor else step_small.what
+        if not (step_small.ok and step_large.ok and small.floor.ok and large.floor.ok):
+            lines.append(f"| {what} | n/a: failed or not run at one size |" + " |" * 8)
+            continue
         line = Line(step_small, step_large)
         x = line.marginal() / floor_line.marginal() if floor_line.marginal() > 0 else None
-        what = "fetch-only floor" if step_small is small.floor else step_small.what
         lines.append(
             f"| {what} | {line.fixed():.2f} | {line.marginal() * 1e6:.2f} "
             f"| {'' if x is None else f'{x:.2f}'} | "
@@ -611,6 +720,15 @@ def render(args: argparse.Namespace, small: SizeResults, large: SizeResults) -> 
     return "\n".join(lines) + "\n"
 
 
+def not_ok(*steps: Step) -> str | None:
+    """Why a target cannot be judged: the first of `steps` that failed or did not run."""
+    for step in steps:
+        if not step.ok:
+            how = "failed" if step.ran else "did not run"
+            return f"**fail**: {step.what} at {step.n_per_api:,} per API {how}"
+    return None
+
+
 def target_lines(small: SizeResults, large: SizeResults, floor_line: Line) -> list[str]:
     """Issue 29's and 30's targets, each a pass or fail line."""
     at_target = large.n_per_api == TARGET_PER_API
@@ -619,54 +737,90 @@ def target_lines(small: SizeResults, large: SizeResults, floor_line: Line) -> li
         if at_target
         else f"at {large.n_per_api:,} per API (the target is set at {TARGET_PER_API:,})"
     )
-    loads = [step for r in (small, large) for step in (r.full, r.no_change, r.quiet_load)]
-    transforms = [step for r in (small, large) for step in (r.transform, r.quiet_transform)]
-    heaviest_load = max(loads, key=lambda step: step.peak_rss_mb)
-    heaviest_transform = max(transforms, key=lambda step: step.peak_rss_mb)
+    lines = ["Targets (issues 29 and 30):", ""]
+    sizes = (small, large)
+    for kind, steps, limit_mb in (
+        ("load", [s for r in sizes for s in (r.full, r.no_change, r.quiet_load)], LOAD_RSS_MB),
+        (
+            "transform",
+            [s for r in sizes for s in (r.transform, r.quiet_transform)],
+            TRANSFORM_RSS_MB,
+        ),
+    ):
+        ran = [step for step in steps if step.ran]
+        if not ran:
+            lines.append(f"- every {kind} ≤ {gigabytes(limit_mb)} peak RSS: **fail**, none ran")
+            continue
+        heaviest = max(ran, key=lambda step: step.peak_rss_mb)
+        broken = [step for step in steps if not step.ok]
+        outcome = verdict(heaviest.peak_rss_mb, limit_mb)
+        if broken:
+            outcome = f"**fail**: {len(broken)} of {len(steps)} failed or did not run"
+        lines.append(
+            f"- every {kind} ≤ {gigabytes(limit_mb)} peak RSS, at both sizes: the largest was "
+            f"{gigabytes(heaviest.peak_rss_mb)} ({heaviest.what}, {heaviest.n_per_api:,} per "
+            f"API): {outcome}"
+        )
     floor_s = large.floor.seconds
-    first_night = large.full.seconds + large.transform.seconds
-    first_limit = FIRST_NIGHT_X_FLOOR * floor_s + FIRST_NIGHT_PLUS_S
-    quiet_night = large.quiet_load.seconds + large.quiet_transform.seconds
-    quiet_limit = QUIET_NIGHT_X_FLOOR * floor_s + QUIET_NIGHT_PLUS_S
-    lines = [
-        "Targets (issues 29 and 30):",
-        "",
-        f"- every load ≤ {LOAD_RSS_MB} MB peak RSS, at both sizes: the largest was "
-        f"{heaviest_load.peak_rss_mb:.0f} MB ({heaviest_load.what}, "
-        f"{heaviest_load.n_per_api:,} per API): "
-        f"{verdict(heaviest_load.peak_rss_mb, LOAD_RSS_MB)}",
-        f"- every transform ≤ {gigabytes(TRANSFORM_RSS_MB)} peak RSS, at both sizes: the "
-        f"largest was {gigabytes(heaviest_transform.peak_rss_mb)} ({heaviest_transform.what}, "
-        f"{heaviest_transform.n_per_api:,} per API): "
-        f"{verdict(heaviest_transform.peak_rss_mb, TRANSFORM_RSS_MB)}",
-        f"- a first night {where}, full load + transform, ≤ {FIRST_NIGHT_X_FLOOR}× the floor "
-        f"+ {FIRST_NIGHT_PLUS_S} s = {first_limit:.0f} s: {first_night:.0f} s "
-        f"({first_night / floor_s:.1f}× the floor): {verdict(first_night, first_limit)}",
-        f"- a quiet night {where}, load + transform, ≤ {QUIET_NIGHT_X_FLOOR}× the floor + "
-        f"{QUIET_NIGHT_PLUS_S} s = {quiet_limit:.0f} s: {quiet_night:.0f} s "
-        f"({quiet_night / floor_s:.1f}× the floor): {verdict(quiet_night, quiet_limit)}",
-    ]
+    for name, load, transform, times, plus in (
+        (
+            "a first night, full load",
+            large.full,
+            large.transform,
+            FIRST_NIGHT_X_FLOOR,
+            FIRST_NIGHT_PLUS_S,
+        ),
+        (
+            "a quiet night, load",
+            large.quiet_load,
+            large.quiet_transform,
+            QUIET_NIGHT_X_FLOOR,
+            QUIET_NIGHT_PLUS_S,
+        ),
+    ):
+        limit = times * floor_s + plus
+        head = f"- {name} + transform {where}, ≤ {times}× the floor + {plus} s = {limit:.0f} s: "
+        failed = not_ok(large.floor, load, transform)
+        if failed:
+            lines.append(head + failed)
+            continue
+        night = load.seconds + transform.seconds
+        lines.append(
+            head + f"{night:.0f} s ({night / floor_s:.1f}× the floor): {verdict(night, limit)}"
+        )
     for results in (small, large):
+        head = (
+            f"- a quiet night's transform ≤ 1/{1 / QUIET_TRANSFORM_SHARE:.0f} of a full one at "
+            f"{results.n_per_api:,} per API: "
+        )
+        failed = not_ok(results.transform, results.quiet_transform)
+        if failed:
+            lines.append(head + failed)
+            continue
         share = results.quiet_transform.seconds / results.transform.seconds
         lines.append(
-            f"- a quiet night's transform ≤ 1/{1 / QUIET_TRANSFORM_SHARE:.0f} of a full one at "
-            f"{results.n_per_api:,} per API: {results.quiet_transform.seconds:.1f} s of "
-            f"{results.transform.seconds:.1f} s ({share:.0%}): "
-            f"{verdict(share, QUIET_TRANSFORM_SHARE)}"
+            head + f"{results.quiet_transform.seconds:.1f} s of {results.transform.seconds:.1f} "
+            f"s ({share:.0%}): {verdict(share, QUIET_TRANSFORM_SHARE)}"
         )
-    floor_marginal = floor_line.marginal()
     for what, small_step, large_step, goal in (
         ("full load", small.full, large.full, FULL_LOAD_MARGINAL_X_FLOOR),
         ("no-change load", small.no_change, large.no_change, NO_CHANGE_MARGINAL_X_FLOOR),
     ):
-        marginal = Line(small_step, large_step).marginal()
+        head = (
+            f"- far goal (reported, not required), the {what}'s marginal cost ≤ {goal}× the "
+            "floor's: "
+        )
+        failed = not_ok(small.floor, large.floor, small_step, large_step)
+        if failed:
+            lines.append(head + failed)
+            continue
+        marginal, floor_marginal = Line(small_step, large_step).marginal(), floor_line.marginal()
         if floor_marginal <= 0 or marginal <= 0:
-            lines.append(f"- far goal, the {what}'s marginal cost: n/a, no growth measured")
+            lines.append(head + "n/a, no growth measured")
             continue
         x = marginal / floor_marginal
         lines.append(
-            f"- far goal (reported, not required), the {what}'s marginal cost ≤ {goal}× the "
-            f"floor's: {marginal * 1e6:.1f} µs against {floor_marginal * 1e6:.1f} µs a contact, "
+            head + f"{marginal * 1e6:.1f} µs against {floor_marginal * 1e6:.1f} µs a contact, "
             f"{x:.1f}×: {verdict(x, goal)}"
         )
     return lines
