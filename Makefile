@@ -78,7 +78,7 @@ lint: install
 	CONTACTS_DUCKDB=$(CURDIR)/data/lint.duckdb $(BIN)/sqlfluff lint sql/
 
 # Not part of `make test`: a benchmark measures, it does not pass or fail. It runs 100k and 1M
-# contacts per API, which takes about an hour; BENCH_ARGS passes flags through, e.g.
+# contacts per API, about a quarter of an hour; BENCH_ARGS passes flags through, e.g.
 # `make bench BENCH_ARGS=--quick` (10k and 40k, minutes), and LINKING_BENCH_ARGS to the
 # identity part, e.g. LINKING_BENCH_ARGS="--sizes 2000,8000".
 bench: install
