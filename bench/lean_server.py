@@ -133,7 +133,7 @@ class RenderedApi:
 
     The listing is kept as its rendered pages only: a contact's JSON is cut out of the page that
     holds it (at the first page size) when GET by id or a night asks for it, rather than kept
-    twice, which would double the server's 1.5 GB at a million contacts per API.
+    twice, which would double the 1.3 GB of pages at a million contacts per API.
     """
 
     list_path: str
