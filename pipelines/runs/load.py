@@ -56,9 +56,9 @@ _LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 LOAD_MEMORY_LIMIT = "128MB"
 """DuckDB's memory for a load; past it, it spills to a temporary folder beside the file."""
-LEDGER_SPILL_FOLDER = "ledger.tmp"
-"""Where the sources' ledgers spill, in the warehouse's working folder."""
-LEDGER_MEMORY_LIMIT = "32MB"
+LEDGER_FOLDER = "ledgers"
+"""Where the sources' ledgers live during a load, in the warehouse's working folder."""
+LEDGER_MEMORY_LIMIT = "64MB"
 HELD_ROWS_PER_BATCH = 50_000
 
 
@@ -274,7 +274,7 @@ def read_known_contacts(pipeline: dlt.Pipeline, warehouse: Warehouse) -> KnownCo
         }
         tables = {table for table, _ in columns}
         known = KnownContacts(
-            ledger_spill_directory=Path(pipeline.pipelines_dir) / LEDGER_SPILL_FOLDER,
+            ledger_folder=Path(pipeline.pipelines_dir) / LEDGER_FOLDER,
             ledger_memory_limit=LEDGER_MEMORY_LIMIT,
             has_contacts_table=CONTACTS_TABLE in tables,
             has_deletions_table=DELETIONS_TABLE in tables,

@@ -1,22 +1,25 @@
 """One source's run in scratch DuckDB tables: what the destination held, what the listing read."""
 
 import contextlib
+import os
 import shutil
 import tempfile
+import threading
 import uuid
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import duckdb
 import pyarrow as pa
 
 # Rows gathered in Python before they go to DuckDB.
 _STAGED_ROWS = 20_000
-# The in-memory database every ledger of the process shares, by its name.
-_SHARED_DATABASE = ":memory:contacts_elt_ledgers"
+# The database file every ledger of a folder shares, each in a schema of its own.
+_DATABASE_FILE = "ledgers.duckdb"
 
 
 def _fits_bigint(value: Any) -> bool:
@@ -56,28 +59,25 @@ class ContactLedger:
     listing's contacts (id, fingerprint and canonical JSON) are appended page by page; and once
     the listing is done, one join says which contacts changed, and which held ones it lacks.
 
-    Every ledger of a process lives in one DuckDB database in memory, each in a schema of its
-    own, so that one `memory_limit` bounds them all; past it DuckDB spills to
-    `spill_directory`. Nothing of it is written to a file to be kept.
+    The ledgers of one folder share one DuckDB file (`_SharedDatabase`), each in a schema of
+    its own, so that one `memory_limit` bounds them all. Nothing of it outlives the run.
 
     Only the last listing of a run counts: `start_listing` forgets the contacts of the one
     before, so that a shifting listing read again never brings back an older copy.
     """
 
-    def __init__(
-        self, spill_directory: Path, id_type: str, memory_limit: str, threads: int = 1
-    ) -> None:
+    def __init__(self, folder: Path, id_type: str, memory_limit: str, threads: int = 1) -> None:
         """
         Args:
-            spill_directory: where DuckDB writes what does not fit in `memory_limit`.
+            folder: where the ledgers' database file lives, and DuckDB spills beside it.
             id_type: the contract's id type, `bigint` or `text`.
-            memory_limit: DuckDB's memory limit for every ledger of the process, `32MB`.
+            memory_limit: DuckDB's memory limit for every ledger in `folder`, `64MB`.
             threads: DuckDB's threads; the load's own threads already keep the cores busy.
         """
         self._id_type = pa.int64() if id_type == "bigint" else pa.string()
         sql_type = "bigint" if id_type == "bigint" else "varchar"
-        self._connection = duckdb.connect(_SHARED_DATABASE)
-        self._configure(spill_directory, memory_limit, threads)
+        self._database = _SharedDatabase.attach(folder, memory_limit, threads)
+        self._connection = self._database.connection()
         self._schema = f"ledger_{uuid.uuid4().hex}"
         self._connection.execute(f"create schema {self._schema}")
         self._held, self._listed = f"{self._schema}.held", f"{self._schema}.listed"
@@ -86,36 +86,30 @@ class ContactLedger:
         )
         self._connection.execute(
             f"create table {self._listed} "
-            f"(ordinal bigint, id {sql_type}, fingerprint varchar, content blob)"
+            f"(ordinal bigint, id {sql_type}, fingerprint varchar, content_start bigint, "
+            "content_length integer)"
         )
+        # The contacts' JSON goes to a file of its own, appended to, and is read back only for
+        # the contacts that changed: into DuckDB, as a column, it was a fifth of a night with
+        # nothing changed at a million contacts per API.
+        self._contents_file = folder / f"{self._schema}.contents"
+        self._contents_fd = os.open(self._contents_file, os.O_RDWR | os.O_CREAT | os.O_TRUNC)
+        self._contents_written = 0
         self._ordinal = 0
         self._ids: list[Any] = []
         self._fingerprints: list[str | None] = []
         # The contents back to back, as Arrow keeps a binary column: orjson gives each of its
         # results a 4 KB block, ten times a contact's JSON, which a list of them would keep.
         self._contents = bytearray()
-        self._content_ends = array("q")
+        self._content_ends = array("q", [0])
         self._folder: Path | None = None
-
-    def _configure(self, spill_directory: Path, memory_limit: str, threads: int) -> None:
-        for setting in (
-            f"set memory_limit = '{memory_limit}'",
-            f"set threads = {int(threads)}",
-            # Nothing read here depends on the order rows went in, and keeping it costs memory.
-            "set preserve_insertion_order = false",
-        ):
-            self._connection.execute(setting)
-        spill_directory.mkdir(parents=True, exist_ok=True)
-        # DuckDB keeps the first spill folder of a database once it has written there.
-        with contextlib.suppress(duckdb.Error):
-            self._connection.execute(f"set temp_directory = '{spill_directory}'")
 
     @classmethod
     def temporary(cls, id_type: str) -> "ContactLedger":
         """An empty ledger for a source run outside `load` (nothing held), spilling to a
         folder of its own, which `close` deletes."""
         folder = Path(tempfile.mkdtemp(prefix="contacts-ledger-"))
-        ledger = cls(folder, id_type, memory_limit="32MB")
+        ledger = cls(folder, id_type, memory_limit="64MB")
         ledger._folder = folder
         return ledger
 
@@ -140,6 +134,8 @@ class ContactLedger:
         """Forgets the contacts of an earlier listing of this run."""
         self._clear_staged()
         self._connection.execute(f"delete from {self._listed}")
+        os.ftruncate(self._contents_fd, 0)
+        self._contents_written = 0
 
     def add(self, contact_id: Any, fingerprint: str | None, content: bytes) -> None:
         """Records one listed contact; an id of another type than the contract's is recorded
@@ -186,21 +182,26 @@ class ContactLedger:
             else "h.fingerprint is distinct from l.fingerprint or h.fingerprint is null"
         )
         # A cursor of its own: DuckDB allows a connection one unfinished result at a time.
+        # In the order of the contents file, so that it is read from start to end.
         reader = (
             self._connection.cursor()
             .sql(
-                "select l.content, l.fingerprint, h.id is not null as held, "
-                f"h.fingerprint as held_fingerprint from ({latest}) as l "
-                f"left join {self._held} as h on h.id = l.id where {differs}"
+                "select l.content_start, l.content_length, l.fingerprint, "
+                "h.id is not null as held, h.fingerprint as held_fingerprint "
+                f"from ({latest}) as l left join {self._held} as h on h.id = l.id "
+                f"where {differs} order by l.content_start"
             )
             .to_arrow_reader(rows_per_batch)
         )
         for batch in reader:
             columns = batch.to_pydict()
             yield [
-                LedgerRow(*row)
-                for row in zip(
-                    columns["content"],
+                LedgerRow(
+                    os.pread(self._contents_fd, length, start), fingerprint, held, held_fingerprint
+                )
+                for start, length, fingerprint, held, held_fingerprint in zip(
+                    columns["content_start"],
+                    columns["content_length"],
                     columns["fingerprint"],
                     columns["held"],
                     columns["held_fingerprint"],
@@ -265,6 +266,9 @@ class ContactLedger:
             self._connection.execute(f"drop schema if exists {self._schema} cascade")
         with contextlib.suppress(duckdb.Error):
             self._connection.close()
+        os.close(self._contents_fd)
+        self._contents_file.unlink(missing_ok=True)
+        self._database.detach()
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
 
@@ -273,17 +277,20 @@ class ContactLedger:
         if not ids:
             return
         fits = _fits_bigint if self._id_type == pa.int64() else _fits_text
-        offsets = array("q", [0])
-        offsets.extend(self._content_ends)
-        contents = pa.Array.from_buffers(
-            pa.large_binary(), len(ids), [None, pa.py_buffer(offsets), pa.py_buffer(self._contents)]
-        )
+        base = self._contents_written
+        os.pwrite(self._contents_fd, self._contents, base)
+        self._contents_written += len(self._contents)
         table = pa.table(
             {
                 "ordinal": pa.array(range(self._ordinal, self._ordinal + len(ids)), pa.int64()),
                 "id": pa.array([value if fits(value) else None for value in ids], self._id_type),
                 "fingerprint": pa.array(self._fingerprints, pa.string()),
-                "content": contents,
+                "content_start": pa.array(
+                    [base + start for start in self._content_ends[:-1]], pa.int64()
+                ),
+                "content_length": pa.array(
+                    [end - start for start, end in pairwise(self._content_ends)], pa.int32()
+                ),
             }
         )
         self._ordinal += len(ids)
@@ -296,4 +303,63 @@ class ContactLedger:
         self._ids = []
         self._fingerprints = []
         self._contents = bytearray()
-        self._content_ends = array("q")
+        self._content_ends = array("q", [0])
+
+
+class _SharedDatabase:
+    """The DuckDB file that the ledgers of one folder share, open while any of them is.
+
+    One database, so that one memory limit bounds them all; a file rather than memory, so
+    that the tables, a million contacts' JSON per source, are written out past that limit
+    (in memory, DuckDB ran out of its 64 MB at a million per API). Whatever a killed run
+    left is discarded on opening, and the file is deleted once its last ledger closes.
+    """
+
+    _open: ClassVar[dict[Path, "_SharedDatabase"]] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, path: Path, memory_limit: str, threads: int) -> None:
+        self.path = path
+        self._users = 0
+        _discard(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._root = duckdb.connect(str(path))
+        for setting in (
+            f"set memory_limit = '{memory_limit}'",
+            f"set threads = {int(threads)}",
+            # Nothing read here depends on the order rows went in, and keeping it costs memory.
+            "set preserve_insertion_order = false",
+            # The file is deleted on closing: writing it out once more then would be waste.
+            "pragma disable_checkpoint_on_shutdown",
+        ):
+            self._root.execute(setting)
+
+    @classmethod
+    def attach(cls, folder: Path, memory_limit: str, threads: int) -> "_SharedDatabase":
+        path = folder / _DATABASE_FILE
+        with cls._lock:
+            database = cls._open.get(path)
+            if database is None:
+                database = cls._open[path] = cls(path, memory_limit, threads)
+            database._users += 1
+        return database
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own to the database, for one ledger's thread."""
+        return self._root.cursor()
+
+    def detach(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users:
+                return
+            del self._open[self.path]
+        with contextlib.suppress(duckdb.Error):
+            self._root.close()
+        _discard(self.path)
+
+
+def _discard(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)

@@ -101,9 +101,9 @@ class KnownContacts:
     held_rows: Callable[[], Iterable[Any]] | None = None
     """Arrow batches of `id`, `fingerprint` and `is_deleted`, one row per held contact;
     None when nothing is held."""
-    ledger_spill_directory: Path | None = None
-    """Where the run's ledger spills past its memory; a temporary folder of its own when None."""
-    ledger_memory_limit: str = "32MB"
+    ledger_folder: Path | None = None
+    """Where the run's ledger lives (`ContactLedger`); a temporary folder when None."""
+    ledger_memory_limit: str = "64MB"
     """DuckDB's memory for the ledgers of the process."""
     rewrite_all: bool = False
     """Write every listed contact, whatever its fingerprint (`contacts-elt refresh`)."""
@@ -115,10 +115,10 @@ class KnownContacts:
 
     def open_ledger(self, id_type: str) -> ContactLedger:
         """The run's ledger, holding what the destination holds."""
-        if self.ledger_spill_directory is None:
+        if self.ledger_folder is None:
             ledger = ContactLedger.temporary(id_type)
         else:
-            ledger = ContactLedger(self.ledger_spill_directory, id_type, self.ledger_memory_limit)
+            ledger = ContactLedger(self.ledger_folder, id_type, self.ledger_memory_limit)
         if self.held_rows is not None:
             ledger.hold(self.held_rows())
         return ledger
