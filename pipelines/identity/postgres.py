@@ -2,11 +2,10 @@
 
 dbt-postgres runs no Python models, so on PostgreSQL the build runs in phases
 (sql/selectors.yml) and pipelines/runs/transform.py calls these between them. Each reads the
-view that the phase before it built, runs the same code as the Python model of the same
-name (phones, model, clusters) on Arrow tables, and writes its result to a table in
+view that the phase before it built, runs the same steps as the Python model of the same
+name (pipelines/identity/steps.py) on Arrow tables, and writes its result to a table in
 `staging` that the SQL model of that name (sql/models/intermediate/identity/postgres/)
-selects from. Each takes the config that dbt rendered for that model, so a var changes both
-destinations alike.
+selects from. Each takes the identity settings, the same dbt vars as the Python models'.
 
 Rows cross between PostgreSQL and Arrow through psycopg2: COPY in CSV one way, a typed
 fetch the other. A few hundred thousand rows cost a second or two; the linking itself costs
@@ -16,24 +15,22 @@ more.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from pipelines.identity.clusters import cluster_people
-from pipelines.identity.model import LinkingConfig, score_pairs
-from pipelines.identity.phones import to_e164_array
+from pipelines.identity.steps import (
+    IdentitySettings,
+    contact_pairs,
+    contact_phones,
+    person_clusters,
+)
 
 SCHEMA = "staging"
 PHONES_TABLE = "identity_contact_phones"
 PAIRS_TABLE = "identity_contact_pairs"
 CLUSTERS_TABLE = "identity_person_clusters"
-
-ModelConfigs = Mapping[str, Mapping[str, Any]]
-"""dbt's rendered config of each model, by model name, from the build's manifest."""
 
 # PostgreSQL type oids (pg_type) -> the Arrow type of the column read. A column of another
 # type is left to pyarrow to infer.
@@ -61,42 +58,21 @@ _POSTGRES_TYPES = {
 }
 
 
-def normalize_phones(connection: Any, configs: ModelConfigs) -> None:
+def normalize_phones(connection: Any, settings: IdentitySettings) -> None:
     """int_contact_phones: each contact's phone in E.164 (see its Python model)."""
     contacts = read_arrow(
-        connection,
-        f"select contact_key, phone from {SCHEMA}.int_contacts_marked_deleted"
-        " where phone is not null",
-    )
-    region = str(configs["int_contact_phones"]["phone_default_region"])
-    phones = pa.table(
-        {
-            "contact_key": contacts.column("contact_key"),
-            "phone_e164": to_e164_array(contacts.column("phone"), region),
-        }
+        connection, f"select contact_key, phone from {SCHEMA}.int_contacts_marked_deleted"
     )
     with connection:
-        write_arrow(connection, PHONES_TABLE, phones)
+        write_arrow(connection, PHONES_TABLE, contact_phones(contacts, settings))
 
 
-def link_people(connection: Any, configs: ModelConfigs) -> None:
+def link_people(connection: Any, settings: IdentitySettings) -> None:
     """int_contact_pairs and int_person_clusters: the pairs the identity model scores, and
     each contact's person, keyed as the night before (see their Python models)."""
     evidence = read_arrow(connection, f"select * from {SCHEMA}.int_contacts_linkage_evidence")
-    pairs_config = configs["int_contact_pairs"]
-    clusters_config = configs["int_person_clusters"]
-    pairs = score_pairs(
-        evidence.drop_columns(["source_system", "created_at"]),
-        LinkingConfig.from_dbt_config(pairs_config.get),
-    )
-    threshold = float(clusters_config["link_match_probability"])
-    links = pairs.filter(pc.greater_equal(pairs.column("match_probability"), threshold))
-    people = cluster_people(
-        evidence.select(["contact_key", "created_at"]),
-        links.select(["contact_key_l", "contact_key_r", "match_weight"]),
-        previous_keys=_previous_person_keys(connection),
-        max_person_contacts=int(clusters_config["max_person_contacts"]),
-    )
+    pairs = contact_pairs(evidence, settings)
+    people = person_clusters(evidence, pairs, _previous_person_keys(connection), settings)
     # One transaction: the pairs and the people they made are replaced together or not at all.
     with connection:
         write_arrow(connection, PAIRS_TABLE, pairs)

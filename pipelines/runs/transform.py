@@ -1,6 +1,5 @@
 """Transform: `dbt build` of the project in sql/ against the warehouse that dlt loaded."""
 
-import json
 import os
 import re
 import time
@@ -157,14 +156,17 @@ def _build_in_phases(warehouse: Warehouse, result: TransformResult) -> None:
     """PostgreSQL's build: each selector in turn, then its identity step; a phase that
     fails skips the ones after it, which depend on it, as dbt would skip them."""
     from pipelines.identity import postgres as identity_steps
+    from pipelines.identity.steps import IdentitySettings
     from pipelines.warehouse.postgres import connect
 
+    # The dbt vars that the Python models get from dbt, read once.
+    settings = IdentitySettings.from_dbt_project()
     for number, (selector, step) in enumerate(POSTGRES_PHASES):
         _collect(result, _dbt(warehouse, "--selector", selector))
         if result.ok and step is not None:
             connection = connect(warehouse.credentials, autocommit=False)
             try:
-                getattr(identity_steps, step)(connection, _model_configs(warehouse))
+                getattr(identity_steps, step)(connection, settings)
             except Exception as error:
                 result.ok = False
                 result.failures.append(f"{step} (identity step): {_first_line(str(error))}")
@@ -174,14 +176,6 @@ def _build_in_phases(warehouse: Warehouse, result: TransformResult) -> None:
             later = [name for name, _ in POSTGRES_PHASES[number + 1 :]]
             result.skipped += [f"{name} (selector)" for name in later]
             return
-
-
-def _model_configs(warehouse: Warehouse) -> dict[str, dict[str, Any]]:
-    """Each model's config as dbt rendered it (vars resolved), from the manifest that the
-    phase before wrote: the identity steps read the same settings as the Python models."""
-    manifest_path = warehouse.working_dir / "dbt-target" / "manifest.json"
-    nodes = json.loads(manifest_path.read_text())["nodes"].values()
-    return {node["name"]: node["config"] for node in nodes if node["resource_type"] == "model"}
 
 
 def _collect(result: TransformResult, outcome: Any) -> None:
