@@ -1,11 +1,4 @@
-"""The identity steps, written once for every warehouse: phones in E.164, scored pairs, people.
-
-Each step is a function of Arrow tables and the identity settings, named for the model whose
-table it returns. On DuckDB the Python models of sql/models/intermediate/identity/ call them
-inside dbt; on PostgreSQL, whose dbt adapter runs no Python models, pipelines/identity/postgres.py
-calls them between the phases of the build. Either way the settings are the dbt vars
-`identity_*`, handed in by the caller.
-"""
+"""The identity steps, written once for every warehouse: phones in E.164, scored pairs, people."""
 
 from __future__ import annotations
 
