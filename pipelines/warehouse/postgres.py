@@ -160,19 +160,18 @@ class PostgresDatabase(Warehouse):
 
     def transform_steps(self) -> Sequence[TransformStep]:
         """dbt-postgres runs no Python models. The build runs in three parts, selectors of
-        sql/selectors.yml, and after each of the first two an identity step does what the
-        Python models do on DuckDB, with the same code and the same dbt vars, and writes a
-        table that the SQL model of the same name (sql/models/intermediate/identity/postgres/)
-        selects from."""
+        sql/selectors.yml none of which builds a Python model, and after each of the first two
+        an identity step writes those models' tables, with the same code and the same dbt vars
+        as on DuckDB; the models downstream read them as they would there."""
         from pipelines.identity.steps import IdentitySettings
 
         settings = IdentitySettings.from_dbt_project()
         return (
-            DbtBuild("postgres_before_phones"),
+            DbtBuild("before_contact_phones"),
             IdentityStep("normalize_phones", partial(self._step, normalize_phones, settings)),
-            DbtBuild("postgres_evidence"),
+            DbtBuild("before_linking"),
             IdentityStep("link_people", partial(self._step, link_people, settings)),
-            DbtBuild("postgres_after_identity"),
+            DbtBuild("after_linking"),
         )
 
     def _step(
@@ -196,10 +195,7 @@ def normalize_phones(connection: Any, settings: "IdentitySettings") -> None:
     )
     with connection:
         write_arrow(
-            connection,
-            STAGING_SCHEMA,
-            "identity_contact_phones",
-            contact_phones(contacts, settings),
+            connection, STAGING_SCHEMA, "int_contact_phones", contact_phones(contacts, settings)
         )
 
 
@@ -216,12 +212,12 @@ def link_people(connection: Any, settings: "IdentitySettings") -> None:
     people = person_clusters(evidence, pairs, _previous_person_keys(connection), settings)
     # One transaction: the pairs and the people they made are replaced together or not at all.
     with connection:
-        write_arrow(connection, STAGING_SCHEMA, "identity_contact_pairs", pairs)
-        write_arrow(connection, STAGING_SCHEMA, "identity_person_clusters", people)
+        write_arrow(connection, STAGING_SCHEMA, "int_contact_pairs", pairs)
+        write_arrow(connection, STAGING_SCHEMA, "int_person_clusters", people)
 
 
 def _previous_person_keys(connection: Any) -> dict[str, str]:
-    clusters = f"{STAGING_SCHEMA}.identity_person_clusters"
+    clusters = f"{STAGING_SCHEMA}.int_person_clusters"
     with connection.cursor() as cursor:
         cursor.execute("select to_regclass(%s)", (clusters,))
         if cursor.fetchone()[0] is None:

@@ -54,8 +54,9 @@ def write_arrow(connection: Any, schema: str, table_name: str, table: pa.Table) 
     """Replaces `<schema>.<table_name>` with `table`, in the caller's transaction.
 
     Dropped and created rather than truncated, so that a change of columns in a new release
-    needs no migration. The drop cascades to the dbt view that reads the table, which the
-    next part of the build creates again.
+    needs no migration. Whatever has the name goes, a view included (dbt's SQL models of
+    these names were views before the identity steps wrote the tables themselves), and what
+    reads it with it: the next part of the build makes that again.
     """
     columns = ", ".join(f"{field.name} {_postgres_type(field.type)}" for field in table.schema)
     qualified = f"{schema}.{table_name}"
@@ -66,7 +67,11 @@ def write_arrow(connection: Any, schema: str, table_name: str, table: pa.Table) 
     buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.execute(f"create schema if not exists {schema}")
-        cursor.execute(f"drop table if exists {qualified} cascade")
+        cursor.execute("select relkind from pg_class where oid = to_regclass(%s)", (qualified,))
+        existing = cursor.fetchone()
+        if existing is not None:
+            kind = "view" if existing[0] == "v" else "table"
+            cursor.execute(f"drop {kind} {qualified} cascade")
         cursor.execute(f"create table {qualified} ({columns})")
         cursor.copy_expert(f"copy {qualified} from stdin with (format csv, header true)", buffer)
 
