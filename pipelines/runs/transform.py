@@ -116,7 +116,7 @@ def transform(target: Warehouse | Path, as_of: datetime | None = None) -> Transf
     else:
         os.environ.pop("CONTACTS_AS_OF", None)
     with warehouse.transforming():
-        _run_steps(warehouse, result)
+        run_steps(warehouse, result)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -130,7 +130,7 @@ def _dbt(warehouse: Warehouse, *selection: str) -> Any:
     )
 
 
-def _run_steps(warehouse: Warehouse, result: TransformResult) -> None:
+def run_steps(warehouse: Warehouse, result: TransformResult) -> None:
     """The warehouse's transform steps in turn: a step that fails skips the builds after it,
     which depend on it, as dbt would skip them."""
     steps = warehouse.transform_steps()
