@@ -72,8 +72,8 @@ test: lint
 # database there: its folder must exist, which it does not in a fresh clone.
 lint: install
 	$(BIN)/lint-imports
-	$(BIN)/ruff check pipelines demo tests bench sql/models
-	$(BIN)/ruff format --check pipelines demo tests bench sql/models
+	$(BIN)/ruff check pipelines demo lint tests bench sql/models
+	$(BIN)/ruff format --check pipelines demo lint tests bench sql/models
 	mkdir -p $(CURDIR)/data
 	CONTACTS_DUCKDB=$(CURDIR)/data/lint.duckdb $(BIN)/sqlfluff lint sql/
 
@@ -123,8 +123,8 @@ database:
 	fi
 
 format: install
-	$(BIN)/ruff check --fix pipelines demo tests bench sql/models
-	$(BIN)/ruff format pipelines demo tests bench sql/models
+	$(BIN)/ruff check --fix pipelines demo lint tests bench sql/models
+	$(BIN)/ruff format pipelines demo lint tests bench sql/models
 
 # Only what can be made again: the demo's and lint's databases with their dlt working folders,
 # dbt's output and the tools' caches. data/ also holds the real database, contacts.duckdb by

@@ -4,8 +4,9 @@ For each destination and each of `--runs` rounds, from an empty database: a full
 `transform`, then a `load` and a `transform` with nothing changed. Every step is a
 `contacts-elt` child process, timed wall to wall (the import of dlt and dbt included, as a
 night pays it), and the table gives the fastest round of each step, with the peak RSS of that
-child. The DuckDB figures include the copy and publish of the file (pipelines/runs/publish.py).
-It also prints the size of each database after the last round.
+child. The DuckDB figures include the copy and publish of the file
+(pipelines/warehouse/duckdb_publish.py). It also prints the size of each database after the last
+round.
 
     .venv/bin/python bench/destinations.py --postgres postgresql://user:pw@127.0.0.1:5432/postgres
         [--contacts 40000] [--runs 2] [--workdir DIR]

@@ -1,8 +1,9 @@
 """What publishing through a working copy costs: the copy on entry, the publish, the disk.
 
 Builds a realistic database once (`contacts-elt load` then `contacts-elt transform`, against
-`bench/lean_server.py` at `--contacts` per API), then times `pipelines.runs.publish.working_copy`
-on it, `--runs` times each, and prints a markdown table:
+`bench/lean_server.py` at `--contacts` per API), then times
+`pipelines.warehouse.duckdb_publish.working_copy` on it, `--runs` times each, and prints a
+markdown table:
 
 - entry: the copy of the published file (and its wal), fsynced, with the file in the page
   cache (warm: it was just read) and evicted from it (cold: `posix_fadvise(DONTNEED)` on the
@@ -34,8 +35,8 @@ from pathlib import Path
 import duckdb
 from benchmark import SEED, LeanServer, env_for, load_command
 
-from pipelines.runs.publish import working_copy, working_copy_path
 from pipelines.settings import prepare_environment
+from pipelines.warehouse.duckdb_publish import working_copy, working_copy_path
 
 
 def build(database: Path, contacts: int) -> None:

@@ -27,10 +27,9 @@ import duckdb
 from demo.nights import demo_nights, running_simulators
 from pipelines.paths import pipelines_dir_for
 from pipelines.runs.load import load_sources
-from pipelines.runs.lock import exclusive_run
-from pipelines.runs.publish import WORKING_COPY_NAME, publishing
 from pipelines.settings import SOURCE_NAMES, prepare_environment, raw_dataset
 from pipelines.warehouse import DuckDBFile
+from pipelines.warehouse.duckdb_publish import WORKING_COPY_NAME
 
 JOB_FILE_SUFFIXES = (".parquet", ".csv", ".jsonl", ".typed-jsonl", ".insert_values")
 
@@ -122,7 +121,7 @@ def main() -> None:
         with running_simulators(args.contacts, args.seed) as apis:
             for night in demo_nights(apis, args.nights, seed=args.seed):
                 started = time.perf_counter()
-                with exclusive_run(warehouse), publishing(warehouse) as target:
+                with warehouse.run_lock(), warehouse.writing() as target:
                     loads = load_sources(target, source_args=apis.source_args)
                 seconds = time.perf_counter() - started
                 failed = [f"{load.source}: {load.error}" for load in loads if not load.ok]

@@ -31,9 +31,9 @@ from demo.simulators.levcapital import CONTACT_TYPES as LEVCAPITAL_CONTACT_TYPES
 from pipelines import logs
 from pipelines.paths import DEMO_DUCKDB, dbt_target_dir_for, pipelines_dir_for
 from pipelines.runs.nightly import run_nightly
-from pipelines.runs.publish import working_copy
 from pipelines.settings import EXIT_FAILED, EXIT_OK, RAW_CONTACTS_TABLES
 from pipelines.warehouse import DuckDBFile
+from pipelines.warehouse.duckdb_publish import working_copy
 
 DEMO_LEVCAPITAL_KEY = "demo-levcapital-key"
 DEMO_SPRINTMODE_KEY = "demo-sprintmode-key"

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from pipelines import logs
 from pipelines.paths import DEFAULT_DUCKDB, DEMO_DUCKDB
-from pipelines.runs.lock import RunInProgress, exclusive_run
 from pipelines.settings import (
     EXIT_FAILED,
     EXIT_OK,
@@ -19,10 +18,10 @@ from pipelines.settings import (
 )
 from pipelines.warehouse import (
     DESTINATIONS,
-    DUCKDB,
-    DuckDBFile,
+    RunInProgress,
     Warehouse,
     WarehouseUnavailable,
+    as_warehouse,
     resolve_warehouse,
 )
 
@@ -45,45 +44,40 @@ def _resolve_warehouse(args: argparse.Namespace) -> Warehouse:
     if args.command == "demo":
         # The demo writes only its own database: CONTACTS_DUCKDB and CONTACTS_DESTINATION
         # name the real one.
-        warehouse = DuckDBFile(Path(args.duckdb or args.default_duckdb).expanduser().resolve())
+        warehouse = as_warehouse(Path(args.duckdb or args.default_duckdb).expanduser())
     else:
         warehouse = resolve_warehouse(
             args.destination, args.duckdb, os.environ.get("CONTACTS_DUCKDB"), args.default_duckdb
         )
-    if warehouse.kind == DUCKDB and args.writes:
-        warehouse.path.parent.mkdir(parents=True, exist_ok=True)
-        # The notebooks read the file from here, as the commands they start do.
-        os.environ["CONTACTS_DUCKDB"] = str(warehouse.path)
+    if args.writes:
+        os.environ.update(warehouse.reader_environment())
     return warehouse
 
 
-# load, transform and run write through `publishing`: on DuckDB they write a copy of the
-# file, published at the end, so that readers holding the file open never stop them.
+# load, transform, run and refresh write through `warehouse.writing()`: on DuckDB they write a
+# copy of the file, published at the end, so that readers holding the file open never stop them.
 
 
 def cmd_load(args: argparse.Namespace, warehouse: Warehouse) -> int:
     from pipelines.runs.load import load_sources
     from pipelines.runs.nightly import report_loads
-    from pipelines.runs.publish import publishing
 
     names = [args.source] if args.source else SOURCE_NAMES
-    with publishing(warehouse) as target:
+    with warehouse.writing() as target:
         return report_loads(load_sources(target, names), args.verbose)
 
 
 def cmd_transform(args: argparse.Namespace, warehouse: Warehouse) -> int:
     from pipelines.runs.nightly import report_transform
-    from pipelines.runs.publish import publishing
 
-    with publishing(warehouse) as target:
+    with warehouse.writing() as target:
         return report_transform(target)
 
 
 def cmd_run(args: argparse.Namespace, warehouse: Warehouse) -> int:
     from pipelines.runs.nightly import run_nightly
-    from pipelines.runs.publish import publishing
 
-    with publishing(warehouse) as target:
+    with warehouse.writing() as target:
         return run_nightly(target, args.verbose)
 
 
@@ -95,9 +89,8 @@ def cmd_demo(args: argparse.Namespace, warehouse: Warehouse) -> int:
 
 def cmd_refresh(args: argparse.Namespace, warehouse: Warehouse) -> int:
     from pipelines.runs.nightly import run_nightly
-    from pipelines.runs.publish import publishing
 
-    with publishing(warehouse) as target:
+    with warehouse.writing() as target:
         return run_nightly(target, args.verbose, source_names=[args.source], refresh=True)
 
 
@@ -439,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         json_only=True,
     )
     try:
-        with exclusive_run(warehouse):
+        with warehouse.run_lock():
             exit_code = args.handler(args, warehouse)
     except RunInProgress as busy:
         logs.emit("run_skipped", f"{args.command}: {busy}", level="warning")

@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import LEVCAPITAL_KEY
 from subprocesses import contacts_elt_starter
 
-from pipelines.runs.lock import exclusive_run
+from pipelines.warehouse import DuckDBFile
 
 CHECK_TIMEOUT = 120
 WRONG_KEY = "sm-wrong-key-5f2c9a"
@@ -107,7 +107,7 @@ def test_a_missing_key_says_where_to_set_it(sims, simulator_env, tmp_path):
 def test_an_existing_database_held_by_a_run_exits_75(sims, contacts_elt_cli, duckdb_path):
     code, _, _ = finish(contacts_elt_cli("load", "--source", "levcapital"))
     assert code == 0
-    with exclusive_run(duckdb_path):
+    with DuckDBFile(duckdb_path).run_lock():
         code, stdout, stderr = finish(contacts_elt_cli("check", "--log-format", "json"))
 
     assert code == 75

@@ -14,7 +14,7 @@ import pytest
 
 from pipelines.paths import dbt_target_dir_for, pipelines_dir_for
 from pipelines.runs.load import load_sources, pipeline_for
-from pipelines.runs.publish import working_copy_path
+from pipelines.warehouse.duckdb_publish import working_copy_path
 
 SOURCES = ("levcapital", "sprintmode")
 LIST_PATHS = {"levcapital": "/api/external/v2/contacts", "sprintmode": "/api/contacts"}

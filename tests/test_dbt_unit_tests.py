@@ -15,8 +15,9 @@ import pytest
 import yaml
 
 from pipelines.paths import DBT_PROJECT_DIR
-from pipelines.runs.transform import dbt_args, release_database, transform
+from pipelines.runs.transform import dbt_args, transform
 from pipelines.warehouse import PostgresDatabase
+from pipelines.warehouse.duckdb import release_database
 from pipelines.warehouse.postgres import resolve_credentials
 
 MINIMAL_SHAPE = "list_example_no_timestamps"

@@ -12,15 +12,14 @@ import duckdb
 import pytest
 
 from pipelines.paths import pipelines_dir_for
-from pipelines.runs import publish
-from pipelines.runs.lock import RunInProgress
-from pipelines.runs.publish import (
+from pipelines.settings import pipeline_name
+from pipelines.warehouse import RunInProgress, duckdb_publish
+from pipelines.warehouse.duckdb_publish import (
     DatabaseOpenForWriting,
     PublishedDatabaseChanged,
     working_copy,
     working_copy_path,
 )
-from pipelines.settings import pipeline_name
 
 # Opens the file and answers one line per line read on stdin: the rows of `t` it sees.
 HOLD_OPEN = """
@@ -52,7 +51,7 @@ print(rows(duckdb.connect(path, read_only=True)), flush=True)
 KILLED_RUN = """
 import os, signal, sys, duckdb
 from pathlib import Path
-from pipelines.runs.publish import working_copy
+from pipelines.warehouse.duckdb_publish import working_copy
 with working_copy(Path(sys.argv[1])) as working:
     connection = duckdb.connect(str(working))
     connection.execute("create table if not exists t (x integer)")
@@ -294,7 +293,7 @@ def test_a_run_killed_between_the_rename_and_the_clean_up_is_finished_by_the_nex
     def killed(*_):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(publish, "_remove_wal_if", killed)
+    monkeypatch.setattr(duckdb_publish, "_remove_wal_if", killed)
     with pytest.raises(KeyboardInterrupt), working_copy(published, timeout=5) as working:
         insert(working, 6)
     monkeypatch.undo()

@@ -11,8 +11,8 @@ import time
 import duckdb
 import pytest
 
-from pipelines.runs.lock import RunInProgress, exclusive_run
 from pipelines.settings import EXIT_OK, EXIT_RUN_IN_PROGRESS
+from pipelines.warehouse import DuckDBFile, RunInProgress
 
 # Holds the file open, read-only or read-write, until its stdin closes.
 HOLD_OPEN = """
@@ -89,5 +89,6 @@ def test_a_process_that_holds_the_file_for_writing_makes_the_run_exit_75_in_one_
 
 def test_a_second_run_on_the_same_file_is_refused_at_once(duckdb_path):
     refused = pytest.raises(RunInProgress, match="another run is in progress")
-    with exclusive_run(duckdb_path), refused, exclusive_run(duckdb_path):
+    warehouse = DuckDBFile(duckdb_path)
+    with warehouse.run_lock(), refused, warehouse.run_lock():
         pass

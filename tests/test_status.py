@@ -133,8 +133,8 @@ def test_a_failed_last_run_fails_with_its_cause(demo_copy, tmp_path):
 
 
 def test_a_writer_holding_the_database_is_one_line_and_exit_75(demo_copy, tmp_path):
-    # A run writes a copy of its own (pipelines/runs/publish.py); only another process that
-    # opened the file for writing holds it.
+    # A run writes a copy of its own (pipelines/warehouse/duckdb_publish.py); only another
+    # process that opened the file for writing holds it.
     holder = subprocess.Popen(
         [
             sys.executable,

@@ -13,6 +13,7 @@ from pipelines.runs.housekeeping import prune_working_folder, tidy_working_folde
 from pipelines.runs.load import load_sources, pipeline_for, read_known_contacts
 from pipelines.runs.results import SourceLoad
 from pipelines.sources.registry import source_factory
+from pipelines.warehouse import as_warehouse
 
 SOURCES = ("levcapital", "sprintmode")
 # What dlt writes rows into: the extract's, normalize's and the load's job files.
@@ -120,7 +121,9 @@ def test_a_pending_package_is_kept_and_the_next_load_resumes_it(
     pipeline = pipeline_for("levcapital", duckdb_path)
     stats = SourceLoad("levcapital", run_id="pending").stats
     source = source_factory("levcapital")(
-        known=read_known_contacts(pipeline), stats=stats, **source_args["levcapital"]
+        known=read_known_contacts(pipeline, as_warehouse(duckdb_path)),
+        stats=stats,
+        **source_args["levcapital"],
     )
     pipeline.extract(source, loader_file_format="parquet")
     pipeline.normalize()

@@ -53,7 +53,7 @@ TRAINING_BLOCKS = (("first_name_std", "last_name_std"), ("email_std",))
 
 @dataclass(frozen=True)
 class LinkingConfig:
-    """The settings of one night's model, from the dbt vars of the same names.
+    """The settings of one night's model; the first three are dbt vars (IdentitySettings).
 
     Attributes:
         review_match_probability: Pairs at or above this probability are returned; which of
@@ -78,18 +78,6 @@ class LinkingConfig:
     min_training_pairs: int = 500
     min_m_probability: float = 0.01
     em_max_pairs: int = 1_000_000
-
-    @classmethod
-    def from_dbt_config(cls, get: Any) -> LinkingConfig:
-        """Builds the config from a dbt Python model's `dbt.config.get`."""
-        return cls(
-            review_match_probability=float(
-                get("review_match_probability", cls.review_match_probability)
-            ),
-            u_sample_pairs=int(get("u_sample_pairs", cls.u_sample_pairs)),
-            seed=int(get("seed", cls.seed)),
-            prior_recall=float(get("prior_recall", cls.prior_recall)),
-        )
 
 
 PAIR_SCHEMA_PREFIX = pa.schema(

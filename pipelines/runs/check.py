@@ -9,19 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from pipelines import logs
-from pipelines.runs.lock import run_holder
-from pipelines.runs.status import DatabaseUnavailable, connect_for_reading
 from pipelines.runs.transform import dbt_args
-from pipelines.settings import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_RUN_IN_PROGRESS,
-    SOURCE_NAMES,
-    raw_dataset,
-)
-from pipelines.warehouse import DUCKDB, Warehouse, WarehouseUnavailable, query
-
-ANALYTICS_SCHEMA = "analytics"
+from pipelines.settings import EXIT_FAILED, EXIT_OK, EXIT_RUN_IN_PROGRESS, SOURCE_NAMES
+from pipelines.warehouse import RunInProgress, Warehouse, WarehouseUnavailable
 
 
 @dataclass
@@ -84,82 +74,14 @@ def check_source(source_name: str) -> Check:
 def check_database(warehouse: Warehouse) -> Check:
     """The warehouse can be written, and no run holds it; creates and changes nothing."""
     try:
-        holder = run_holder(warehouse)
+        holder = warehouse.run_holder()
         if holder is not None:
             return Check("database", False, f"a run holds it ({holder})", busy=True)
-        if warehouse.kind == DUCKDB:
-            return _check_duckdb_file(warehouse)
-        return _check_postgres(warehouse)
+        return Check("database", True, warehouse.check())
     except WarehouseUnavailable as unavailable:
         return Check("database", False, str(unavailable))
-    except DatabaseUnavailable as unavailable:
-        return Check(
-            "database", False, str(unavailable), busy=unavailable.exit_code == EXIT_RUN_IN_PROGRESS
-        )
-
-
-def _check_duckdb_file(warehouse: Warehouse) -> Check:
-    path = warehouse.path
-    # A run writes a copy in the working folder and puts it in the file's place: both the
-    # file and its folder must be writable.
-    folder = _nearest_existing(path.parent)
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return Check("database", False, f"{folder} is not writable: {path} cannot be written")
-    if not path.exists():
-        where = (
-            "its folder" if folder == path.parent else f"{folder}, where its folder will be made,"
-        )
-        return Check(
-            "database",
-            True,
-            f"{path} does not exist yet: the first run creates it; {where} is writable",
-        )
-    if not os.access(path, os.R_OK | os.W_OK):
-        return Check("database", False, f"{path} is not readable and writable by this user")
-    # Opening it read-only writes nothing, and fails when a process holds it for writing.
-    connection = connect_for_reading(warehouse)
-    try:
-        _, rows = query(connection, "select count(*) from information_schema.tables")
-    finally:
-        connection.close()
-    return Check("database", True, f"{path} is writable, no run holds it ({rows[0][0]} tables)")
-
-
-def _check_postgres(warehouse: Warehouse) -> Check:
-    """The login works, the server is not a read-only standby, and the user may create the
-    project's schemas or write in those that exist."""
-    schemas = [*(raw_dataset(name) for name in SOURCE_NAMES), ANALYTICS_SCHEMA]
-    connection = warehouse.connect()
-    try:
-        _, rows = query(connection, "select current_setting('transaction_read_only')")
-        if rows[0][0] == "on":
-            return Check("database", False, f"{warehouse.display_name} is read-only (a standby?)")
-        _, rows = query(
-            connection,
-            "select nspname, has_schema_privilege(nspname, 'CREATE') from pg_namespace "
-            f"where nspname in ({', '.join(['?'] * len(schemas))})",
-            schemas,
-        )
-        writable = dict(rows)
-        _, rows = query(connection, "select has_database_privilege(current_database(), 'CREATE')")
-        can_create_schemas = rows[0][0]
-    finally:
-        connection.close()
-    refused = [schema for schema, allowed in writable.items() if not allowed]
-    if refused:
-        return Check(
-            "database", False, f"{warehouse.display_name}: no CREATE on {', '.join(refused)}"
-        )
-    missing = [schema for schema in schemas if schema not in writable]
-    if missing and not can_create_schemas:
-        return Check(
-            "database",
-            False,
-            f"{warehouse.display_name}: the user may not create the schemas "
-            f"{', '.join(missing)} (CREATE on the database)",
-        )
-    first = f", the first run creates {', '.join(missing)}" if missing else ""
-    return Check("database", True, f"{warehouse.display_name} is writable, no run holds it{first}")
+    except RunInProgress as busy:
+        return Check("database", False, str(busy), busy=True)
 
 
 def check_dbt(warehouse: Warehouse) -> Check:
@@ -172,9 +94,7 @@ def check_dbt(warehouse: Warehouse) -> Check:
     from dbt.cli.main import dbtRunner
 
     with tempfile.TemporaryDirectory(prefix="contacts-elt-check-") as scratch:
-        environment = warehouse.dbt_environment()
-        if warehouse.kind == DUCKDB:
-            environment["CONTACTS_DUCKDB"] = str(Path(scratch) / "parse-only.duckdb")
+        environment = warehouse.dbt_parse_environment(Path(scratch))
         saved = {name: os.environ.get(name) for name in environment}
         os.environ.update(environment)
         try:
@@ -211,12 +131,6 @@ def report_checks(checks: list[Check], verbose: bool) -> int:
     if not failed:
         return EXIT_OK
     return EXIT_RUN_IN_PROGRESS if all(check.busy for check in failed) else EXIT_FAILED
-
-
-def _nearest_existing(folder: Path) -> Path:
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    return folder
 
 
 def _without_secret(source_name: str, text: str) -> str:

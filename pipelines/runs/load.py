@@ -3,15 +3,13 @@
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import dlt
-import duckdb
 
 # Imported here, before the sources' threads start: dlt checks whether pyarrow and pandas
 # are loaded by looking them up in sys.modules, and one thread found a module half-imported
@@ -46,7 +44,7 @@ from pipelines.settings import (
 )
 from pipelines.sources.contacts.resource import KnownContacts, behind_cursor_resource
 from pipelines.sources.registry import source_factory
-from pipelines.warehouse import DUCKDB, Warehouse, as_warehouse
+from pipelines.warehouse import Warehouse, as_warehouse
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +52,6 @@ logger = logging.getLogger(__name__)
 _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
-LOAD_MEMORY_LIMIT = "128MB"
-"""DuckDB's memory for a load; past it, it spills to a temporary folder beside the file."""
 LEDGER_FOLDER = "ledgers"
 """Where the sources' ledgers live during a load, in the warehouse's working folder."""
 LEDGER_MEMORY_LIMIT = "64MB"
@@ -208,7 +204,7 @@ def load_sources(
         # Imported before the threads start, for the same reason as pyarrow above.
         source_factory(name)
     with (
-        _held_open(warehouse.file) if warehouse.kind == DUCKDB else nullcontext(),
+        warehouse.loading(),
         # Left after the pool, which waits for every load: the last lines show how each ended.
         reporting_progress(names) as observe,
         ThreadPoolExecutor(max_workers=max(1, len(names)), thread_name_prefix="source") as pool,
@@ -221,23 +217,6 @@ def load_sources(
                 names,
             )
         )
-
-
-@contextmanager
-def _held_open(duckdb_path: Path) -> Iterator[None]:
-    """Keeps the DuckDB file open for the whole load, with a memory limit.
-
-    Each pipeline opens and closes the file as it goes. When one closes the last connection
-    while the other opens one, DuckDB fails the opening with "Unique file handle conflict";
-    a connection held for the whole run keeps the database open, so neither opens it anew.
-    """
-    with duckdb.connect(str(duckdb_path)) as held:
-        # A setting of the database, which dlt's connections to the same file share. DuckDB
-        # takes up to 80% of the machine's memory by default, and the merge of a full load
-        # grows with the rows it writes: at 160k contacts per API, a peak RSS of 741 MB,
-        # 505 MB with this limit, in the same time. Past it DuckDB spills to disk.
-        held.execute(f"set memory_limit = '{LOAD_MEMORY_LIMIT}'")
-        yield
 
 
 def reread_everything(source: DltSource) -> None:

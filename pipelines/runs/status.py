@@ -1,7 +1,6 @@
 """`contacts-elt status`: is the data there, did last night work, and how fresh is it."""
 
 import json
-import re
 import sys
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,7 +22,7 @@ from pipelines.settings import (
     raw_table,
 )
 from pipelines.warehouse import (
-    DUCKDB,
+    RunInProgress,
     Warehouse,
     WarehouseUnavailable,
     as_warehouse,
@@ -42,7 +41,6 @@ TABLES = (
     "analytics.contacts_history",
     RUNS_TABLE,
 )
-_LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 
 
 class DatabaseUnavailable(Exception):
@@ -206,26 +204,12 @@ def connect_for_reading(warehouse: Warehouse) -> Any:
         DatabaseUnavailable: the DuckDB file does not exist or a process writes it, or the
             PostgreSQL server cannot be reached.
     """
-    if warehouse.kind == DUCKDB and not warehouse.path.exists():
-        raise DatabaseUnavailable(
-            f"no database at {warehouse.path}: nothing has been loaded yet", EXIT_FAILED
-        )
     try:
         return warehouse.connect()
     except WarehouseUnavailable as unreachable:
         raise DatabaseUnavailable(str(unreachable), EXIT_FAILED) from None
-    except Exception as error:
-        # DuckDB: a process holds the file for writing (a read-only open never conflicts
-        # with another read-only one, and a run writes a copy of its own).
-        if warehouse.kind != DUCKDB or "lock" not in str(error).lower():
-            raise
-        holder = _LOCK_HOLDER.search(str(error))
-        pid = f" (pid {holder.group(1)})" if holder else ""
-        raise DatabaseUnavailable(
-            f"a process holds {warehouse.path} open for writing{pid}; try again when it has "
-            "finished",
-            EXIT_RUN_IN_PROGRESS,
-        ) from None
+    except RunInProgress as busy:
+        raise DatabaseUnavailable(str(busy), EXIT_RUN_IN_PROGRESS) from None
 
 
 def _one(connection: Any, sql: str, params: tuple | list = ()) -> tuple:

@@ -1,6 +1,5 @@
 """Transform: `dbt build` of the project in sql/ against the warehouse that dlt loaded."""
 
-import json
 import os
 import re
 import time
@@ -11,14 +10,7 @@ from typing import Any
 
 from pipelines.paths import DBT_PROJECT_DIR
 from pipelines.settings import RAW_CONTACTS_TABLES, prepare_environment
-from pipelines.warehouse import (
-    DUCKDB,
-    POSTGRES,
-    Warehouse,
-    as_warehouse,
-    existing_tables,
-    reading,
-)
+from pipelines.warehouse import DbtBuild, Warehouse, as_warehouse
 
 # dbt colours its messages; the failures we report are plain text.
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -56,16 +48,6 @@ class TransformResult:
                 lines.append(f"  not built because of them: {', '.join(skipped_builds)}")
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
-
-
-POSTGRES_PHASES = (
-    ("postgres_before_phones", "normalize_phones"),
-    ("postgres_evidence", "link_people"),
-    ("postgres_after_identity", None),
-)
-"""dbt-postgres runs no Python models, so on PostgreSQL the build is three selectors of
-sql/selectors.yml, with the identity steps that the Python models are on DuckDB between
-them: functions of pipelines/identity/postgres.py, named here."""
 
 
 def dbt_args(
@@ -133,13 +115,8 @@ def transform(target: Warehouse | Path, as_of: datetime | None = None) -> Transf
         os.environ["CONTACTS_AS_OF"] = as_of.isoformat()
     else:
         os.environ.pop("CONTACTS_AS_OF", None)
-    if warehouse.kind == POSTGRES:
-        _build_in_phases(warehouse, result)
-    else:
-        try:
-            _collect(result, _dbt(warehouse))
-        finally:
-            release_database()
+    with warehouse.transforming():
+        run_steps(warehouse, result)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -153,35 +130,24 @@ def _dbt(warehouse: Warehouse, *selection: str) -> Any:
     )
 
 
-def _build_in_phases(warehouse: Warehouse, result: TransformResult) -> None:
-    """PostgreSQL's build: each selector in turn, then its identity step; a phase that
-    fails skips the ones after it, which depend on it, as dbt would skip them."""
-    from pipelines.identity import postgres as identity_steps
-    from pipelines.warehouse.postgres import connect
-
-    for number, (selector, step) in enumerate(POSTGRES_PHASES):
-        _collect(result, _dbt(warehouse, "--selector", selector))
-        if result.ok and step is not None:
-            connection = connect(warehouse.credentials, autocommit=False)
+def run_steps(warehouse: Warehouse, result: TransformResult) -> None:
+    """The warehouse's transform steps in turn: a step that fails skips the builds after it,
+    which depend on it, as dbt would skip them."""
+    steps = warehouse.transform_steps()
+    for number, step in enumerate(steps):
+        if isinstance(step, DbtBuild):
+            selection = ("--selector", step.selector) if step.selector else ()
+            _collect(result, _dbt(warehouse, *selection))
+        else:
             try:
-                getattr(identity_steps, step)(connection, _model_configs(warehouse))
+                step.run()
             except Exception as error:
                 result.ok = False
-                result.failures.append(f"{step} (identity step): {_first_line(str(error))}")
-            finally:
-                connection.close()
+                result.failures.append(f"{step.name} (identity step): {_first_line(str(error))}")
         if not result.ok:
-            later = [name for name, _ in POSTGRES_PHASES[number + 1 :]]
-            result.skipped += [f"{name} (selector)" for name in later]
+            later = [s.selector for s in steps[number + 1 :] if isinstance(s, DbtBuild)]
+            result.skipped += [f"{selector} (selector)" for selector in later if selector]
             return
-
-
-def _model_configs(warehouse: Warehouse) -> dict[str, dict[str, Any]]:
-    """Each model's config as dbt rendered it (vars resolved), from the manifest that the
-    phase before wrote: the identity steps read the same settings as the Python models."""
-    manifest_path = warehouse.working_dir / "dbt-target" / "manifest.json"
-    nodes = json.loads(manifest_path.read_text())["nodes"].values()
-    return {node["name"]: node["config"] for node in nodes if node["resource_type"] == "model"}
 
 
 def _collect(result: TransformResult, outcome: Any) -> None:
@@ -205,26 +171,8 @@ def _collect(result: TransformResult, outcome: Any) -> None:
 
 def missing_raw_tables(target: Warehouse | Path) -> list[str]:
     """The raw contacts tables that do not exist yet, because their source never loaded."""
-    warehouse = as_warehouse(target)
-    if warehouse.kind == DUCKDB and not warehouse.file.exists():
-        return list(RAW_CONTACTS_TABLES)
-    with reading(warehouse) as connection:
-        existing = existing_tables(connection)
+    existing = as_warehouse(target).table_names()
     return [table for table in RAW_CONTACTS_TABLES if table not in existing]
-
-
-def release_database() -> None:
-    """Closes the DuckDB database that dbt-duckdb keeps open in this process after a run.
-
-    Left open, it holds the file's lock, and this process could not open the file again with
-    another configuration (read-only, as the notebooks and tests do).
-    """
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    environment = DuckDBConnectionManager._ENV
-    DuckDBConnectionManager.close_all_connections()
-    if environment is not None:
-        environment.close()
 
 
 def _node_error(message: str | None) -> str:

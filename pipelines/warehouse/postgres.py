@@ -1,25 +1,232 @@
-"""PostgreSQL: dlt's credentials, connections, and the lock that keeps one run at a time."""
+"""A PostgreSQL database as the warehouse: an advisory run lock, and identity steps beside dbt."""
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from dlt.common.configuration import resolve_configuration
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
-from dlt.destinations.impl.postgres.configuration import PostgresCredentials
+from pipelines.paths import PROJECT_DIR
+from pipelines.settings import SOURCE_NAMES, raw_dataset
+from pipelines.warehouse.base import (
+    DbtBuild,
+    IdentityStep,
+    RunInProgress,
+    TransformStep,
+    Warehouse,
+    WarehouseUnavailable,
+    query,
+)
 
-from pipelines.warehouse import WarehouseUnavailable
+if TYPE_CHECKING:
+    # Only named here: dlt takes half a second to import, which `status` on DuckDB and
+    # `--help` would pay for nothing.
+    from dlt.destinations.impl.postgres.configuration import PostgresCredentials
+
+    from pipelines.identity.steps import IdentitySettings
 
 RUN_LOCK_KEY = zlib.crc32(b"contacts-elt nightly run")
 """The advisory lock a run holds: one number for the whole database, since a run writes
 every schema of the project. Any other application's lock on the same number would be a
 coincidence; this one is derived from the project's name to make that unlikely."""
 
-__all__ = ["PostgresCredentials", "connect", "resolve_credentials", "run_lock"]
+ANALYTICS_SCHEMA = "analytics"
+STAGING_SCHEMA = "staging"
+"""Where dbt builds the intermediate models, and the identity steps write their tables."""
 
 
-def resolve_credentials() -> PostgresCredentials:
+@dataclass
+class PostgresDatabase(Warehouse):
+    """A PostgreSQL database, reached with dlt's own credentials."""
+
+    credentials: "PostgresCredentials"
+    kind: ClassVar[str] = "postgres"
+
+    @classmethod
+    def configured(cls, duckdb_path: Path) -> "PostgresDatabase":
+        return cls(resolve_credentials())
+
+    @property
+    def display_name(self) -> str:
+        c = self.credentials
+        return f"postgresql://{c.username}@{c.host}:{c.port}/{c.database}"
+
+    @property
+    def working_dir(self) -> Path:
+        c = self.credentials
+        # One folder per server and database, as a DuckDB file has one beside it.
+        return PROJECT_DIR / "data" / f"postgres-{c.host}-{c.port}-{c.database}.dlt"
+
+    @property
+    def loader_file_format(self) -> str:
+        # COPY from CSV that pyarrow writes. dlt loads Parquet into PostgreSQL through ADBC
+        # only, and dlt 1.31 with adbc-driver-postgresql 1.13 failed every load of a table
+        # with no rows ("Must pass schema, or at least one RecordBatch"), which the deletions
+        # and rejects tables are on most nights.
+        return "csv"
+
+    def dlt_destination(self) -> Any:
+        import dlt
+
+        # No unique constraints (DuckDB gets none either). A run killed during its load can
+        # leave a job whose COPY committed but which dlt had not yet marked done; the next run
+        # repeats it, and with the constraint on `_dlt_id` the repeat failed that source
+        # night after night (CI, a kill mid-load). Without it, the repeat's rows land in the
+        # staging table that the merge deduplicates by primary key, and in dlt's append-only
+        # state table, whose latest version wins.
+        return dlt.destinations.postgres(credentials=self.credentials, create_indexes=False)
+
+    def dbt_environment(self) -> dict[str, str]:
+        c = self.credentials
+        return {
+            "CONTACTS_POSTGRES_HOST": str(c.host),
+            "CONTACTS_POSTGRES_PORT": str(c.port),
+            "CONTACTS_POSTGRES_USER": str(c.username),
+            "CONTACTS_POSTGRES_DBNAME": str(c.database),
+            # dbt masks the values of DBT_ENV_SECRET_* in everything it logs.
+            "DBT_ENV_SECRET_CONTACTS_POSTGRES_PASSWORD": str(c.password or ""),
+            # libpq sends it as the session's TimeZone: `YYYY-MM-DD HH:MM:SS` is UTC, as on
+            # DuckDB, whatever the server's default.
+            "PGTZ": "UTC",
+        }
+
+    def connect(self) -> Any:
+        return connect(self.credentials)
+
+    def read_in_batches(self, sql: str, rows_per_batch: int) -> Iterator[Any]:
+        yield from read_in_batches(self.credentials, sql, rows_per_batch)
+
+    def check(self) -> str:
+        """The login works, the server is not a read-only standby, and the user may create
+        the project's schemas or write in those that exist."""
+        schemas = [*(raw_dataset(name) for name in SOURCE_NAMES), ANALYTICS_SCHEMA]
+        connection = self.connect()
+        try:
+            _, rows = query(connection, "select current_setting('transaction_read_only')")
+            if rows[0][0] == "on":
+                raise WarehouseUnavailable(f"{self.display_name} is read-only (a standby?)")
+            _, rows = query(
+                connection,
+                "select nspname, has_schema_privilege(nspname, 'CREATE') from pg_namespace "
+                f"where nspname in ({', '.join(['?'] * len(schemas))})",
+                schemas,
+            )
+            writable = dict(rows)
+            _, rows = query(
+                connection, "select has_database_privilege(current_database(), 'CREATE')"
+            )
+            can_create_schemas = rows[0][0]
+        finally:
+            connection.close()
+        refused = [schema for schema, allowed in writable.items() if not allowed]
+        if refused:
+            raise WarehouseUnavailable(f"{self.display_name}: no CREATE on {', '.join(refused)}")
+        missing = [schema for schema in schemas if schema not in writable]
+        if missing and not can_create_schemas:
+            raise WarehouseUnavailable(
+                f"{self.display_name}: the user may not create the schemas "
+                f"{', '.join(missing)} (CREATE on the database)"
+            )
+        first = f", the first run creates {', '.join(missing)}" if missing else ""
+        return f"{self.display_name} is writable, no run holds it{first}"
+
+    @contextmanager
+    def run_lock(self) -> Iterator[None]:
+        """The lock file, as on every warehouse, and the database's own advisory lock, since
+        runs on two machines can meet here.
+
+        A session-level advisory lock belongs to its connection: a run killed with SIGKILL
+        closes its socket, the server ends the session, and the lock is gone with it.
+        """
+        with super().run_lock():
+            connection = connect(self.credentials)
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("select pg_try_advisory_lock(%s)", (RUN_LOCK_KEY,))
+                    (acquired,) = cursor.fetchone()
+                if not acquired:
+                    holder = run_lock_session(self.credentials) or "a session that has just ended"
+                    raise RunInProgress(
+                        f"another run is in progress on {self.display_name} ({holder})"
+                    )
+                yield
+            finally:
+                connection.close()
+
+    def run_holder(self) -> str | None:
+        return super().run_holder() or run_lock_session(self.credentials)
+
+    def transform_steps(self) -> Sequence[TransformStep]:
+        """dbt-postgres runs no Python models. The build runs in three parts, selectors of
+        sql/selectors.yml none of which builds a Python model, and after each of the first two
+        an identity step writes those models' tables, with the same code and the same dbt vars
+        as on DuckDB; the models downstream read them as they would there."""
+        from pipelines.identity.steps import IdentitySettings
+
+        settings = IdentitySettings.from_dbt_project()
+        return (
+            DbtBuild("before_contact_phones"),
+            IdentityStep("normalize_phones", partial(self._step, normalize_phones, settings)),
+            DbtBuild("before_linking"),
+            IdentityStep("link_people", partial(self._step, link_people, settings)),
+            DbtBuild("after_linking"),
+        )
+
+    def _step(
+        self, step: Callable[[Any, "IdentitySettings"], None], settings: "IdentitySettings"
+    ) -> None:
+        # A connection of its own, which the step commits as one transaction.
+        connection = connect(self.credentials, autocommit=False)
+        try:
+            step(connection, settings)
+        finally:
+            connection.close()
+
+
+def normalize_phones(connection: Any, settings: "IdentitySettings") -> None:
+    """int_contact_phones, from int_contacts_marked_deleted that the build before made."""
+    from pipelines.identity.steps import contact_phones
+    from pipelines.warehouse.postgres_arrow import read_arrow, write_arrow
+
+    contacts = read_arrow(
+        connection, f"select contact_key, phone from {STAGING_SCHEMA}.int_contacts_marked_deleted"
+    )
+    with connection:
+        write_arrow(
+            connection, STAGING_SCHEMA, "int_contact_phones", contact_phones(contacts, settings)
+        )
+
+
+def link_people(connection: Any, settings: "IdentitySettings") -> None:
+    """int_contact_pairs and int_person_clusters, from int_contacts_linkage_evidence that the
+    build before made; each contact keeps the person key it had the night before."""
+    from pipelines.identity.steps import contact_pairs, person_clusters
+    from pipelines.warehouse.postgres_arrow import read_arrow, write_arrow
+
+    evidence = read_arrow(
+        connection, f"select * from {STAGING_SCHEMA}.int_contacts_linkage_evidence"
+    )
+    pairs = contact_pairs(evidence, settings)
+    people = person_clusters(evidence, pairs, _previous_person_keys(connection), settings)
+    # One transaction: the pairs and the people they made are replaced together or not at all.
+    with connection:
+        write_arrow(connection, STAGING_SCHEMA, "int_contact_pairs", pairs)
+        write_arrow(connection, STAGING_SCHEMA, "int_person_clusters", people)
+
+
+def _previous_person_keys(connection: Any) -> dict[str, str]:
+    clusters = f"{STAGING_SCHEMA}.int_person_clusters"
+    with connection.cursor() as cursor:
+        cursor.execute("select to_regclass(%s)", (clusters,))
+        if cursor.fetchone()[0] is None:
+            return {}
+        cursor.execute(f"select contact_key, person_key from {clusters}")
+        return dict(cursor.fetchall())
+
+
+def resolve_credentials() -> "PostgresCredentials":
     """dlt's own PostgreSQL credentials: DESTINATION__POSTGRES__CREDENTIALS (a URL, or its
     parts as DESTINATION__POSTGRES__CREDENTIALS__HOST etc.), or
     `[destination.postgres.credentials]` in .dlt/secrets.toml.
@@ -27,6 +234,10 @@ def resolve_credentials() -> PostgresCredentials:
     Raises:
         WarehouseUnavailable: none are configured, or they are incomplete.
     """
+    from dlt.common.configuration import resolve_configuration
+    from dlt.common.configuration.exceptions import ConfigFieldMissingException
+    from dlt.destinations.impl.postgres.configuration import PostgresCredentials
+
     try:
         return resolve_configuration(PostgresCredentials(), sections=("destination", "postgres"))
     except ConfigFieldMissingException as missing:
@@ -38,7 +249,7 @@ def resolve_credentials() -> PostgresCredentials:
         ) from None
 
 
-def connect(credentials: PostgresCredentials, autocommit: bool = True) -> Any:
+def connect(credentials: "PostgresCredentials", autocommit: bool = True) -> Any:
     """A psycopg2 connection with the session in UTC, as dbt's and dlt's are.
 
     Raises:
@@ -63,30 +274,7 @@ def connect(credentials: PostgresCredentials, autocommit: bool = True) -> Any:
     return connection
 
 
-@contextmanager
-def run_lock(credentials: PostgresCredentials) -> Iterator[bool]:
-    """Holds the database's run lock for the block; yields False when another session holds
-    it (and nothing was locked).
-
-    A session-level advisory lock belongs to its connection: a run killed with SIGKILL
-    closes its socket, the server ends the session, and the lock is gone with it.
-    """
-    connection = connect(credentials)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("select pg_try_advisory_lock(%s)", (RUN_LOCK_KEY,))
-            (acquired,) = cursor.fetchone()
-        yield acquired
-    finally:
-        connection.close()
-
-
-def lock_holder(credentials: PostgresCredentials) -> str:
-    """Who holds the run lock, for the message of the run that was refused."""
-    return run_lock_session(credentials) or "a session that has just ended"
-
-
-def run_lock_session(credentials: PostgresCredentials) -> str | None:
+def run_lock_session(credentials: "PostgresCredentials") -> str | None:
     """The session that holds the run lock, or None when no session does; locks nothing."""
     connection = connect(credentials)
     try:
@@ -111,7 +299,7 @@ def run_lock_session(credentials: PostgresCredentials) -> str | None:
 
 
 def read_in_batches(
-    credentials: PostgresCredentials, sql: str, rows_per_batch: int
+    credentials: "PostgresCredentials", sql: str, rows_per_batch: int
 ) -> Iterator[Any]:
     """The rows of a query as Arrow record batches, from a server-side cursor: psycopg2's
     ordinary cursor would hold every row of the result in this process."""

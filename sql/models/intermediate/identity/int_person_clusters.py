@@ -1,30 +1,25 @@
 """Each contact's person: the links clustered, with a size guard and keys that stay put.
 
 A Python model, so that it can read its own table from the night before: a person keeps
-its key (pipelines/identity/clusters.py says how merges and splits resolve).
+its key (pipelines/identity/clusters.py says how merges and splits resolve). The step itself
+is pipelines/identity/steps.py, which PostgreSQL runs beside dbt.
 """
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from pipelines.identity.clusters import cluster_people
+    from pipelines.identity.steps import IdentitySettings, person_clusters
 
-    contacts = (
+    evidence = (
         dbt.ref("int_contacts_linkage_evidence").select("contact_key, created_at").to_arrow_table()
     )
-    threshold = float(dbt.config.get("link_match_probability"))
-    links = (
+    pairs = (
         dbt.ref("int_contact_pairs")
-        .filter(f"match_probability >= {threshold}")
-        .select("contact_key_l, contact_key_r, match_weight")
+        .select("contact_key_l, contact_key_r, match_weight, match_probability")
         .to_arrow_table()
     )
-    return cluster_people(
-        contacts,
-        links,
-        previous_keys=_previous_keys(session, dbt.this),
-        max_person_contacts=int(dbt.config.get("max_person_contacts")),
-    )
+    settings = IdentitySettings.from_dbt_vars(dbt.config.get("identity_vars"))
+    return person_clusters(evidence, pairs, _previous_keys(session, dbt.this), settings)
 
 
 def _previous_keys(session, this):

@@ -16,9 +16,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.paths import pipelines_dir_for
-from pipelines.runs.lock import RunInProgress
 from pipelines.settings import SOURCE_NAMES, pipeline_name
-from pipelines.warehouse import DUCKDB, DuckDBFile, Warehouse
+from pipelines.warehouse.base import RunInProgress
 
 DATABASE_WAIT_SECONDS = float(os.environ.get("CONTACTS_DATABASE_WAIT_SECONDS", "60"))
 """How long a run waits for a process that holds the published file open read-write (a
@@ -42,19 +41,6 @@ class DatabaseOpenForWriting(RunInProgress):
 
 class PublishedDatabaseChanged(RunInProgress):
     """Another process wrote to the published DuckDB file while the run worked on its copy."""
-
-
-@contextmanager
-def publishing(warehouse: Warehouse) -> Iterator[Warehouse]:
-    """Yields the warehouse a command writes: on DuckDB, the file's working copy, published
-    when the block ends (see `working_copy`); PostgreSQL itself, whose readers never block a
-    writer. Call it holding the run lock."""
-    if warehouse.kind != DUCKDB:
-        yield warehouse
-        return
-    assert isinstance(warehouse, DuckDBFile)
-    with working_copy(warehouse.path) as work:
-        yield DuckDBFile(warehouse.path, write_path=work)
 
 
 def working_copy_path(published: Path) -> Path:
