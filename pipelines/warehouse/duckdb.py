@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from pipelines.paths import pipelines_dir_for
 from pipelines.warehouse.base import RunInProgress, Warehouse, WarehouseUnavailable, query
 
-LOAD_MEMORY_LIMIT = "128MB"
+LOAD_MEMORY_LIMIT = "64MB"
 """DuckDB's memory for a load; past it, it spills to a temporary folder beside the file."""
 
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
