@@ -13,6 +13,7 @@ from typing import Any
 import dlt
 from dlt.common.configuration import configspec
 from dlt.common.configuration.specs import BaseConfiguration
+from dlt.common.schema.typing import TColumnSchema
 from dlt.common.schema.utils import new_table
 from dlt.extract.resource import DltResource
 
@@ -37,6 +38,18 @@ from pipelines.sources.contacts.listing import Listing, ListingGuard, Page
 from pipelines.sources.contacts.rejects import rejects_rows
 
 logger = logging.getLogger(__name__)
+
+MERGED_ON_ID: dict[str, TColumnSchema] = {
+    "id": {"name": "id", "merge_key": True, "primary_key": False}
+}
+"""The contacts merge on `id` as a merge key, not a primary key.
+
+With a primary key, dlt numbers the written rows of each id to keep one: a window over every
+written row, which at a million contacts ran out of the load's DuckDB memory. With a merge
+key it only deletes the held rows of the written ids, and the ledger already writes each id
+once per load. `primary_key: False` is spelled out so that databases made before this retire
+the hint: dlt keeps a stored hint that a resource merely leaves out.
+"""
 
 
 class _JsonAsTextNotice(logging.Filter):
@@ -264,7 +277,9 @@ def contacts_resource(
     json_columns = {name: {"data_type": "json"} for name in contract.fields_of("json")}
 
     @dlt.resource(
-        name="contacts", primary_key="id", write_disposition="merge", columns=json_columns
+        name="contacts",
+        write_disposition="merge",
+        columns={**json_columns, **MERGED_ON_ID},
     )
     def contacts(
         updated_at: dlt.sources.incremental[Any] = dlt.sources.incremental(
@@ -405,6 +420,6 @@ def behind_cursor_resource(contacts: list[dict[str, Any]]) -> DltResource:
         contacts,
         name="contacts_behind_cursor",
         table_name="contacts",
-        primary_key="id",
         write_disposition="merge",
+        columns=MERGED_ON_ID,
     )
