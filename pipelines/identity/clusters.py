@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pyarrow as pa
 
@@ -131,3 +132,211 @@ def _assign_keys(
             assigned[index] = founded
             taken.add(founded)
     return [assigned[index] for index in range(len(groups))]
+
+
+def cluster_people_in_database(
+    connection: Any,
+    contacts: str,
+    links: str,
+    previous: str | None,
+    output: str,
+    max_person_contacts: int,
+) -> None:
+    """`cluster_people` as DuckDB SQL, for any number of contacts: writes the table `output`.
+
+    The same people and keys as `cluster_people`, without holding every contact in Python.
+    Connected components come from label propagation in SQL; only a component over the size
+    guard goes through `_Components`, whose greedy union by weight it needs. Keys follow the
+    same rule: a group whose earliest holder of a previous key is also that key's earliest
+    holder anywhere keeps it, as the greedy would at once; only the rest (merges and splits)
+    go through `_assign_keys`'s greedy in Python, with the keys already taken left out.
+
+    Args:
+        connection: a DuckDB connection, in which the queries below run.
+        contacts: a query of `contact_key` and `created_at`, deleted contacts included.
+        links: a query of `contact_key_l`, `contact_key_r`, `match_weight` of each link.
+        previous: a query of `contact_key`, `person_key` from the night before, or None.
+        output: the table to write: `contact_key`, `person_key`, `person_contacts`.
+        max_person_contacts: the most contacts one person may have.
+    """
+    run = _Sql(connection)
+    run(
+        "create or replace temp table __people_contacts as "
+        "select contact_key, row_number() over "
+        "(order by created_at is null, created_at, contact_key) as rank "
+        f"from (select contact_key, min(created_at) as created_at from ({contacts}) "
+        "group by contact_key)"
+    )
+    run(
+        "create or replace temp table __people_edges as "
+        "with links as ("
+        f" select contact_key_l as a, contact_key_r as b, match_weight as w from ({links})"
+        " where a in (select contact_key from __people_contacts)"
+        " and b in (select contact_key from __people_contacts) and a <> b) "
+        "select a as src, b as dst, w from links union all select b, a, w from links"
+    )
+    _label_components(run)
+    _split_oversized(run, max_person_contacts)
+    run(
+        "create or replace temp table __people_groups as "
+        "select c.contact_key, c.rank, coalesce(s.group_id, l.label, c.contact_key) as group_id "
+        "from __people_contacts c left join __people_labels l on l.node = c.contact_key "
+        "left join __people_split s on s.node = c.contact_key"
+    )
+    assigned = _keep_previous_keys(run, previous)
+    _found_keys(run, assigned)
+    run(
+        f"create or replace table {output} as "
+        "select g.contact_key, coalesce(k.person_key, f.person_key) as person_key, "
+        "count(*) over (partition by g.group_id) as person_contacts "
+        "from __people_groups g left join __people_kept k using (group_id) "
+        "left join __people_founded f using (group_id)"
+    )
+    for table in ("contacts", "edges", "labels", "split", "groups", "kept", "founded"):
+        run(f"drop table if exists __people_{table}")
+
+
+class _Sql:
+    """Runs statements on one connection, each result read to its end (DuckDB allows a
+    connection one unfinished result)."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    def __call__(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        return self._connection.execute(sql, params or []).fetchall()
+
+
+def _label_components(run: _Sql) -> None:
+    """Labels each linked contact with the least contact key of its component: each round
+    takes the least label among its neighbours, then the label of its label (which halves the
+    rounds a long chain needs)."""
+    run(
+        "create or replace temp table __people_labels as "
+        "select distinct src as node, src as label from __people_edges"
+    )
+    while True:
+        run(
+            "create or replace temp table __people_next as "
+            "select l.node, least(l.label, min(n.label)) as label from __people_labels l "
+            "join __people_edges e on e.src = l.node join __people_labels n on n.node = e.dst "
+            "group by l.node, l.label"
+        )
+        run(
+            "create or replace temp table __people_next as "
+            "select n.node, coalesce(j.label, n.label) as label from __people_next n "
+            "left join __people_next j on j.node = n.label"
+        )
+        [(changed,)] = run(
+            "select count(*) from __people_next n join __people_labels l using (node) "
+            "where n.label <> l.label"
+        )
+        run("create or replace temp table __people_labels as select * from __people_next")
+        run("drop table __people_next")
+        if not changed:
+            return
+
+
+def _split_oversized(run: _Sql, max_person_contacts: int) -> None:
+    """The people of each component over the size guard, by `_Components`' greedy union:
+    strongest links first, refusing any that would make a person too large. A component
+    within the guard is one person whatever the order, so only these need Python."""
+    run("create or replace temp table __people_split (node varchar, group_id varchar)")
+    oversized = run(
+        "select label from __people_labels group by label having count(*) > ?",
+        [max_person_contacts],
+    )
+    for (label,) in oversized:
+        nodes = [
+            node for (node,) in run("select node from __people_labels where label = ?", [label])
+        ]
+        links = run(
+            "select e.src, e.dst, e.w from __people_edges e "
+            "join __people_labels l on l.node = e.src where l.label = ? and e.src < e.dst",
+            [label],
+        )
+        components = _Components(nodes)
+        for _, left, right in sorted(((-w, a, b) for a, b, w in links)):
+            components.union(left, right, max_person_contacts)
+        run(
+            "insert into __people_split select unnest(?::varchar[]), unnest(?::varchar[])",
+            [nodes, [components.root(node) for node in nodes]],
+        )
+
+
+def _keep_previous_keys(run: _Sql, previous: str | None) -> set[str]:
+    """Writes `__people_kept` (group_id, person_key): the groups that keep a key of the night
+    before, by `_assign_keys`' rule. Returns the keys kept."""
+    run("create or replace temp table __people_kept (group_id varchar, person_key varchar)")
+    if previous is None:
+        return set()
+    run(
+        "create or replace temp table __people_holders as "
+        "select g.rank, g.group_id, p.person_key from __people_groups g "
+        f"join ({previous}) p on p.contact_key = g.contact_key where p.person_key is not null"
+    )
+    # A group whose earliest holder is its key's earliest holder anywhere keeps that key: the
+    # greedy, taking holders earliest first, gives it to the group at once.
+    run(
+        "insert into __people_kept "
+        "with group_first as (select group_id, arg_min(person_key, rank) as person_key,"
+        " min(rank) as rank from __people_holders group by group_id),"
+        " key_first as (select person_key, min(rank) as rank from __people_holders"
+        " group by person_key) "
+        "select g.group_id, g.person_key from group_first g join key_first k"
+        " on k.person_key = g.person_key and k.rank = g.rank"
+    )
+    # The rest: every holder of a later turn, whose group has no key yet, and whose key no
+    # group kept; their order among themselves is the greedy's.
+    rest = run(
+        "select rank, group_id, person_key from __people_holders "
+        "where group_id not in (select group_id from __people_kept) "
+        "and person_key not in (select person_key from __people_kept) order by rank"
+    )
+    assigned: dict[str, str] = {}
+    taken: set[str] = set()
+    for _, group_id, person_key in rest:
+        if group_id not in assigned and person_key not in taken:
+            assigned[group_id] = person_key
+            taken.add(person_key)
+    if assigned:
+        run(
+            "insert into __people_kept select unnest(?::varchar[]), unnest(?::varchar[])",
+            [list(assigned), list(assigned.values())],
+        )
+    run("drop table __people_holders")
+    return {key for (key,) in run("select person_key from __people_kept")}
+
+
+def _found_keys(run: _Sql, kept: set[str]) -> None:
+    """Writes `__people_founded` (group_id, person_key) for each group that kept no key: the
+    key its earliest contact founds, or, where that one is kept by another group (a split),
+    that of its next contact whose key is free, as `_assign_keys` does."""
+    run(
+        "create or replace temp table __people_founded as "
+        "select group_id, 'person_' || left(md5(arg_min(contact_key, rank)), 16) as person_key "
+        "from __people_groups where group_id not in (select group_id from __people_kept) "
+        "group by group_id"
+    )
+    if not kept:
+        return
+    collided = [
+        group_id
+        for (group_id,) in run(
+            "select group_id from __people_founded where person_key in "
+            "(select person_key from __people_kept)"
+        )
+    ]
+    for group_id in collided:
+        members = [
+            key
+            for (key,) in run(
+                "select contact_key from __people_groups where group_id = ? order by rank",
+                [group_id],
+            )
+        ]
+        founded = next(
+            (key for member in members if (key := key_of_contact(member)) not in kept),
+            key_of_contact(members[0]),
+        )
+        run("update __people_founded set person_key = ? where group_id = ?", [founded, group_id])
