@@ -269,7 +269,8 @@ def pair_schema() -> pa.Schema:
 
 def score_pairs(contacts: pa.Table, config: LinkingConfig) -> pa.Table:
     """Returns every pair of contacts that the model scores at or above the review
-    threshold, with the evidence behind its score.
+    threshold, with the evidence behind its score: `score_pairs_in_database` on an Arrow
+    table, in a DuckDB of its own, for the few contacts of an evaluation.
 
     Args:
         contacts: One row per contact: `contact_key`, the evidence columns and the blocking
@@ -279,20 +280,42 @@ def score_pairs(contacts: pa.Table, config: LinkingConfig) -> pa.Table:
     Returns:
         A table of `pair_schema()`; `contact_key_l` < `contact_key_r` in every row.
     """
-    if contacts.num_rows < 2:
-        return pair_schema().empty_table()
+    with duckdb.connect() as connection:
+        connection.register("__contacts_in", contacts)
+        score_pairs_in_database(connection, "select * from __contacts_in", "__pairs", config)
+        return connection.sql("select * from __pairs").to_arrow_table().cast(pair_schema())
+
+
+def score_pairs_in_database(
+    connection: duckdb.DuckDBPyConnection, contacts: str, output: str, config: LinkingConfig
+) -> None:
+    """Writes the table `output`: every pair of contacts that the model scores at or above the
+    review threshold, with the evidence behind its score, in the order of `pair_schema()`.
+
+    Splink runs in `connection` itself, on the contacts where they are, so that its memory is
+    the connection's `memory_limit`, spilling past it, whatever the number of contacts.
+
+    Args:
+        connection: a DuckDB connection.
+        contacts: a query of one row per contact: `contact_key`, the evidence columns and the
+            blocking keys of int_contacts_linkage_evidence.
+        output: the table to write; `contact_key_l` < `contact_key_r` in every row.
+        config: The night's settings.
+    """
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-    connection = duckdb.connect()
+    connection.execute(
+        "create or replace temp view __splink_contacts as "
+        f"select * rename (contact_key as unique_id) from ({contacts})"
+    )
+    [(n_contacts,)] = connection.execute("select count(*) from __splink_contacts").fetchall()
+    if n_contacts < 2:
+        connection.execute(f"create or replace table {output} ({_pair_columns_sql()})")
+        connection.execute("drop view __splink_contacts")
+        return
+    db_api = DuckDBAPI(connection=connection)
     try:
-        connection.execute("set threads to 2")
-        db_api = DuckDBAPI(connection=connection)
-        splink_input = db_api.register(
-            contacts.rename_columns(
-                ["unique_id" if name == "contact_key" else name for name in contacts.column_names]
-            ),
-            table_name="contacts",
-        )
+        splink_input = db_api.register("__splink_contacts", table_name="contacts")
         settings = SettingsCreator(
             link_type="dedupe_only",
             comparisons=_comparisons(),
@@ -301,28 +324,34 @@ def score_pairs(contacts: pa.Table, config: LinkingConfig) -> pa.Table:
                 *CROSS_BLOCKING_RULES,
             ],
             # Until training estimates it: about one other contact per person.
-            probability_two_random_records_match=1 / contacts.num_rows,
+            probability_two_random_records_match=1 / n_contacts,
             # Splink keeps the levels (gamma_*) only with the matching columns.
             retain_matching_columns=True,
             retain_intermediate_calculation_columns=True,
         )
         linker = Linker(splink_input, settings, log_level=_SPLINK_LOG_LEVEL)
-        _estimate(linker, connection, config)
+        _estimate(linker, connection, n_contacts, config)
         model = _with_m_floor(linker.misc.save_model_to_json(), config.min_m_probability)
         linker = Linker(splink_input, model, log_level=_SPLINK_LOG_LEVEL)
         predictions = linker.inference.predict(
             threshold_match_probability=config.review_match_probability, warning_mode="never"
         )
-        levels = _level_labels(model)
-        return _evidence_table(connection, predictions.physical_name, levels)
+        _write_evidence(connection, predictions.physical_name, _level_labels(model), output)
     finally:
-        connection.close()
+        db_api.delete_tables_created_by_splink_from_db()
+        connection.execute("drop view if exists __splink_contacts")
 
 
-def _estimate(linker: Any, connection: duckdb.DuckDBPyConnection, config: LinkingConfig) -> None:
+def _pair_columns_sql() -> str:
+    types = {pa.string(): "varchar", pa.float64(): "double"}
+    return ", ".join(f"{field.name} {types[field.type]}" for field in pair_schema())
+
+
+def _estimate(
+    linker: Any, connection: duckdb.DuckDBPyConnection, n_contacts: int, config: LinkingConfig
+) -> None:
     from splink import block_on
 
-    n_contacts = connection.execute("select count(*) from contacts").fetchall()[0][0]
     if n_contacts < config.min_training_contacts:
         return
     training = linker.training
@@ -357,7 +386,8 @@ def _pairs_in_block(connection: duckdb.DuckDBPyConnection, columns: tuple[str, .
     not_null = " and ".join(f"{column} is not null" for column in columns)
     return connection.execute(
         f"select coalesce(sum(n * (n - 1) // 2), 0) from ("
-        f" select count(*) as n from contacts where {not_null} group by {', '.join(columns)})"
+        f" select count(*) as n from __splink_contacts where {not_null}"
+        f" group by {', '.join(columns)})"
     ).fetchall()[0][0]
 
 
@@ -374,9 +404,12 @@ def _level_labels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
     return labels
 
 
-def _evidence_table(
-    connection: duckdb.DuckDBPyConnection, predictions: str, levels: dict[str, dict[int, str]]
-) -> pa.Table:
+def _write_evidence(
+    connection: duckdb.DuckDBPyConnection,
+    predictions: str,
+    levels: dict[str, dict[int, str]],
+    output: str,
+) -> None:
     output_columns = {row[0] for row in connection.execute(f"describe {predictions}").fetchall()}
     columns = [
         "least(unique_id_l, unique_id_r) as contact_key_l",
@@ -392,6 +425,11 @@ def _evidence_table(
         # surname agreeing counts for less than a rare one.
         tf = f"mw_tf_adj_{name}"
         weight = f"mw_{name}" + (f" + coalesce({tf}, 0)" if tf in output_columns else "")
-        columns += [f"case gamma_{name} {cases} end as {name}_level", f"{weight} as {name}_weight"]
-    query = f"select {', '.join(columns)} from {predictions} order by contact_key_l, contact_key_r"
-    return connection.sql(query).to_arrow_table().cast(pair_schema())
+        columns += [
+            f"cast(case gamma_{name} {cases} end as varchar) as {name}_level",
+            f"cast({weight} as double) as {name}_weight",
+        ]
+    connection.execute(
+        f"create or replace table {output} as select {', '.join(columns)} from {predictions} "
+        "order by contact_key_l, contact_key_r"
+    )

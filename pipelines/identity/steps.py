@@ -2,21 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from pipelines.identity.clusters import cluster_people
-from pipelines.identity.model import LinkingConfig, score_pairs
+from pipelines.identity.clusters import cluster_people_in_database
+from pipelines.identity.model import LinkingConfig, score_pairs_in_database
 from pipelines.identity.phones import to_e164_array
 from pipelines.paths import DBT_PROJECT_DIR
 
 # Evidence columns that describe a contact but are no evidence of who it is.
 _NOT_EVIDENCE = ("source_system", "created_at")
+# Phones parsed at a time: what Python holds of them.
+_PHONES_PER_BATCH = 20_000
+SCRATCH_SCHEMA = "identity_scratch"
+"""Where a dbt Python model's step writes its table, which the model's post-hook drops once
+dbt has made the model of it (sql/models/intermediate/identity/_identity__models.yml)."""
+_ROWS_PER_BATCH = 50_000
+
+
+def run_in_dbt_duckdb(session: Any, name: str, step: Callable[[Any, str], None]) -> Any:
+    """What a dbt Python model on DuckDB returns for a step: the step's table, read back a
+    batch at a time, so that no step's rows are all in Python at once.
+
+    The step runs on a DuckDB connection of its own to the model's database (Splink takes
+    only DuckDB's own connections, not dbt-duckdb's wrapper of one), and writes
+    `identity_scratch.<name>`.
+    """
+    connection = session.cursor()
+    connection.execute(f"create schema if not exists {SCRATCH_SCHEMA}")
+    output = f"{SCRATCH_SCHEMA}.{name}"
+    step(connection, output)
+    return connection.sql(f"select * from {output}").to_arrow_reader(_ROWS_PER_BATCH)
 
 
 @dataclass(frozen=True)
@@ -64,55 +84,82 @@ class IdentitySettings:
         return cls.from_dbt_vars(project["vars"])
 
 
-def contact_phones(contacts: pa.Table, settings: IdentitySettings) -> pa.Table:
+def contact_phones(connection: Any, contacts: str, output: str, settings: IdentitySettings) -> None:
     """int_contact_phones: each contact's phone in E.164, or null when it is not a number.
 
+    The phones are read and written a batch at a time: `phonenumbers` is Python, and a batch
+    is all that Python holds.
+
     Args:
-        contacts: `contact_key` and `phone` of every contact.
-
-    Returns:
-        `contact_key` and `phone_e164`, one row per contact with a phone.
+        connection: a DuckDB connection.
+        contacts: a query of `contact_key` and `phone`, one row per contact.
+        output: the table to write: `contact_key` and `phone_e164`, one row per
+            contact with a phone.
     """
-    with_phone = contacts.filter(pc.is_valid(contacts.column("phone")))
-    return pa.table(
-        {
-            "contact_key": with_phone.column("contact_key"),
-            "phone_e164": to_e164_array(with_phone.column("phone"), settings.phone_default_region),
-        }
+    connection.execute(
+        f"create or replace table {output} (contact_key varchar, phone_e164 varchar)"
     )
+    # A cursor of its own, reading while the connection writes.
+    reader = (
+        connection.cursor()
+        .sql(f"select contact_key, phone from ({contacts}) where phone is not null")
+        .to_arrow_reader(_PHONES_PER_BATCH)
+    )
+    for batch in reader:
+        phones = pa.table(
+            {
+                "contact_key": batch.column("contact_key"),
+                "phone_e164": to_e164_array(batch.column("phone"), settings.phone_default_region),
+            }
+        )
+        connection.register("__phones_batch", phones)
+        connection.execute(f"insert into {output} select * from __phones_batch")
+        connection.unregister("__phones_batch")
 
 
-def contact_pairs(evidence: pa.Table, settings: IdentitySettings) -> pa.Table:
+def contact_pairs(connection: Any, evidence: str, output: str, settings: IdentitySettings) -> None:
     """int_contact_pairs: every pair that the identity model scores at or above the review
     threshold, with the evidence behind its score (pipelines/identity/model.py).
 
     Args:
-        evidence: int_contacts_linkage_evidence.
+        connection: a DuckDB connection, where the model runs.
+        evidence: a query of int_contacts_linkage_evidence.
+        output: the table to write.
     """
-    not_evidence = [name for name in _NOT_EVIDENCE if name in evidence.column_names]
-    return score_pairs(evidence.drop_columns(not_evidence), settings.linking)
+    not_evidence = ", ".join(_NOT_EVIDENCE)
+    score_pairs_in_database(
+        connection,
+        f"select * exclude ({not_evidence}) from ({evidence})",
+        output,
+        settings.linking,
+    )
 
 
 def person_clusters(
-    evidence: pa.Table,
-    pairs: pa.Table,
-    previous_keys: Mapping[str, str],
+    connection: Any,
+    evidence: str,
+    pairs: str,
+    previous: str | None,
+    output: str,
     settings: IdentitySettings,
-) -> pa.Table:
+) -> None:
     """int_person_clusters: each contact's person, from the pairs that are links, keyed as
     the night before (pipelines/identity/clusters.py).
 
     Args:
-        evidence: `contact_key` and `created_at` of every contact (int_contacts_linkage_evidence).
-        pairs: int_contact_pairs.
-        previous_keys: contact_key -> person_key from the night before (empty on the first).
+        connection: a DuckDB connection, where the people are made.
+        evidence: a query of int_contacts_linkage_evidence (`contact_key` and `created_at`).
+        pairs: a query of int_contact_pairs.
+        previous: a query of `contact_key` and `person_key` from the night before, or None on
+            the first.
+        output: the table to write.
     """
-    links = pairs.filter(
-        pc.greater_equal(pairs.column("match_probability"), settings.link_match_probability)
-    )
-    return cluster_people(
-        evidence.select(["contact_key", "created_at"]),
-        links.select(["contact_key_l", "contact_key_r", "match_weight"]),
-        previous_keys=previous_keys,
-        max_person_contacts=settings.max_person_contacts,
+    cluster_people_in_database(
+        connection,
+        f"select contact_key, created_at from ({evidence})",
+        "select contact_key_l, contact_key_r, match_weight "
+        f"from ({pairs}) where match_probability >= {float(settings.link_match_probability)!r}",
+        previous,
+        output,
+        settings.max_person_contacts,
     )

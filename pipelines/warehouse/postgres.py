@@ -1,5 +1,6 @@
 """A PostgreSQL database as the warehouse: an advisory run lock, and identity steps beside dbt."""
 
+import shutil
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -175,55 +176,121 @@ class PostgresDatabase(Warehouse):
         )
 
     def _step(
-        self, step: Callable[[Any, "IdentitySettings"], None], settings: "IdentitySettings"
+        self, step: Callable[[Any, "IdentitySettings", Path], None], settings: "IdentitySettings"
     ) -> None:
         # A connection of its own, which the step commits as one transaction.
         connection = connect(self.credentials, autocommit=False)
         try:
-            step(connection, settings)
+            step(connection, settings, self.working_dir)
         finally:
             connection.close()
 
 
-def normalize_phones(connection: Any, settings: "IdentitySettings") -> None:
+def normalize_phones(connection: Any, settings: "IdentitySettings", working_dir: Path) -> None:
     """int_contact_phones, from int_contacts_marked_deleted that the build before made."""
     from pipelines.identity.steps import contact_phones
-    from pipelines.warehouse.postgres_arrow import read_arrow, write_arrow
 
-    contacts = read_arrow(
-        connection, f"select contact_key, phone from {STAGING_SCHEMA}.int_contacts_marked_deleted"
-    )
-    with connection:
-        write_arrow(
-            connection, STAGING_SCHEMA, "int_contact_phones", contact_phones(contacts, settings)
+    with _scratch_duckdb(working_dir) as scratch:
+        _copy_in(
+            connection,
+            f"select contact_key, phone from {STAGING_SCHEMA}.int_contacts_marked_deleted",
+            scratch,
+            "contacts",
         )
+        contact_phones(scratch, "select * from contacts", "phones", settings)
+        with connection:
+            _copy_out(scratch, "phones", connection, "int_contact_phones")
 
 
-def link_people(connection: Any, settings: "IdentitySettings") -> None:
+def link_people(connection: Any, settings: "IdentitySettings", working_dir: Path) -> None:
     """int_contact_pairs and int_person_clusters, from int_contacts_linkage_evidence that the
-    build before made; each contact keeps the person key it had the night before."""
+    build before made; each contact keeps the person key it had the night before.
+
+    The steps run in a DuckDB of their own, in the working folder, within its memory limit:
+    the rows come in and go back a batch at a time, and neither end holds them all.
+    """
     from pipelines.identity.steps import contact_pairs, person_clusters
-    from pipelines.warehouse.postgres_arrow import read_arrow, write_arrow
 
-    evidence = read_arrow(
-        connection, f"select * from {STAGING_SCHEMA}.int_contacts_linkage_evidence"
-    )
-    pairs = contact_pairs(evidence, settings)
-    people = person_clusters(evidence, pairs, _previous_person_keys(connection), settings)
-    # One transaction: the pairs and the people they made are replaced together or not at all.
-    with connection:
-        write_arrow(connection, STAGING_SCHEMA, "int_contact_pairs", pairs)
-        write_arrow(connection, STAGING_SCHEMA, "int_person_clusters", people)
+    with _scratch_duckdb(working_dir) as scratch:
+        _copy_in(
+            connection,
+            f"select * from {STAGING_SCHEMA}.int_contacts_linkage_evidence",
+            scratch,
+            "evidence",
+        )
+        previous = None
+        if _exists(connection, f"{STAGING_SCHEMA}.int_person_clusters"):
+            _copy_in(
+                connection,
+                f"select contact_key, person_key from {STAGING_SCHEMA}.int_person_clusters",
+                scratch,
+                "previous",
+            )
+            previous = "select * from previous"
+        contact_pairs(scratch, "select * from evidence", "pairs", settings)
+        person_clusters(
+            scratch, "select * from evidence", "select * from pairs", previous, "people", settings
+        )
+        # One transaction: the pairs and the people they made are replaced together or not.
+        with connection:
+            _copy_out(scratch, "pairs", connection, "int_contact_pairs")
+            _copy_out(scratch, "people", connection, "int_person_clusters")
 
 
-def _previous_person_keys(connection: Any) -> dict[str, str]:
-    clusters = f"{STAGING_SCHEMA}.int_person_clusters"
+IDENTITY_MEMORY_LIMIT = "512MB"
+"""DuckDB's memory for the identity steps on PostgreSQL; past it, they spill to disk."""
+_ROWS_PER_BATCH = 50_000
+
+
+@contextmanager
+def _scratch_duckdb(working_dir: Path) -> Iterator[Any]:
+    """A DuckDB file in the working folder for one identity step, deleted afterwards."""
+    import duckdb
+
+    path = working_dir / "identity.duckdb"
+    _discard_scratch(path)
+    working_dir.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(str(path))
+    try:
+        connection.execute(f"set memory_limit = '{IDENTITY_MEMORY_LIMIT}'")
+        yield connection
+    finally:
+        connection.close()
+        _discard_scratch(path)
+
+
+def _discard_scratch(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
+
+
+def _copy_in(connection: Any, query: str, scratch: Any, table: str) -> None:
+    from pipelines.warehouse.postgres_arrow import read_batches
+
+    for number, batch in enumerate(read_batches(connection, query, _ROWS_PER_BATCH)):
+        scratch.register("__batch", batch)
+        if number == 0:
+            scratch.execute(f"create or replace table {table} as select * from __batch")
+        else:
+            scratch.execute(f"insert into {table} select * from __batch")
+        scratch.unregister("__batch")
+    connection.rollback()
+
+
+def _copy_out(scratch: Any, table: str, connection: Any, name: str) -> None:
+    from pipelines.warehouse.postgres_arrow import write_batches
+
+    reader = scratch.cursor().sql(f"select * from {table}").to_arrow_reader(_ROWS_PER_BATCH)
+    write_batches(connection, STAGING_SCHEMA, name, reader)
+
+
+def _exists(connection: Any, qualified: str) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("select to_regclass(%s)", (clusters,))
-        if cursor.fetchone()[0] is None:
-            return {}
-        cursor.execute(f"select contact_key, person_key from {clusters}")
-        return dict(cursor.fetchall())
+        cursor.execute("select to_regclass(%s)", (qualified,))
+        found = cursor.fetchone()[0] is not None
+    connection.rollback()
+    return found
 
 
 def resolve_credentials() -> "PostgresCredentials":

@@ -1,6 +1,8 @@
-"""Arrow tables in and out of PostgreSQL for the identity steps: a typed fetch, and COPY of CSV."""
+"""Arrow in and out of PostgreSQL for the identity steps: typed batches from a server-side cursor,
+and COPY of CSV."""
 
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -30,24 +32,6 @@ _POSTGRES_TYPES = {
     pa.int32(): "integer",
     pa.bool_(): "boolean",
 }
-
-
-def read_arrow(connection: Any, query: str) -> pa.Table:
-    """The rows of `query` as an Arrow table, its columns typed from PostgreSQL's types, so
-    that an all-null or empty column keeps its type."""
-    with connection.cursor() as cursor:
-        cursor.execute(query)
-        rows = cursor.fetchall()
-        columns = [
-            (column.name, _ARROW_TYPES.get(column.type_code)) for column in cursor.description
-        ]
-    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
-    return pa.table(
-        {
-            name: pa.array(column_values, type=arrow_type)
-            for (name, arrow_type), column_values in zip(columns, values, strict=True)
-        }
-    )
 
 
 def write_arrow(connection: Any, schema: str, table_name: str, table: pa.Table) -> None:
@@ -83,3 +67,49 @@ def _postgres_type(arrow_type: pa.DataType) -> str:
         return _POSTGRES_TYPES[arrow_type]
     except KeyError:
         raise TypeError(f"no PostgreSQL type for the Arrow type {arrow_type}") from None
+
+
+def read_batches(connection: Any, query: str, rows_per_batch: int) -> Iterator[pa.RecordBatch]:
+    """The rows of `query` as Arrow batches of at most `rows_per_batch` rows, from a
+    server-side cursor (psycopg2's ordinary cursor holds a whole result in this process),
+    their columns typed from PostgreSQL's types; at least one batch, empty if need be, so
+    that a reader learns the columns."""
+    with connection.cursor(name="contacts_elt_identity") as cursor:
+        cursor.itersize = rows_per_batch
+        cursor.execute(query)
+        first = True
+        while True:
+            rows = cursor.fetchmany(rows_per_batch)
+            if not rows and not first:
+                return
+            columns = [
+                (column.name, _ARROW_TYPES.get(column.type_code)) for column in cursor.description
+            ]
+            values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+            yield pa.RecordBatch.from_arrays(
+                [
+                    pa.array(column_values, type=arrow_type)
+                    for (_, arrow_type), column_values in zip(columns, values, strict=True)
+                ],
+                names=[name for name, _ in columns],
+            )
+            first = False
+            if not rows:
+                return
+
+
+def write_batches(
+    connection: Any, schema: str, table_name: str, batches: pa.RecordBatchReader
+) -> None:
+    """`write_arrow` for a table that comes a batch at a time: replaces
+    `<schema>.<table_name>`, then copies each batch in, in the caller's transaction."""
+    write_arrow(connection, schema, table_name, batches.schema.empty_table())
+    qualified = f"{schema}.{table_name}"
+    with connection.cursor() as cursor:
+        for batch in batches:
+            buffer = io.BytesIO()
+            pa_csv.write_csv(
+                batch, buffer, pa_csv.WriteOptions(quoting_style="all_valid", include_header=False)
+            )
+            buffer.seek(0)
+            cursor.copy_expert(f"copy {qualified} from stdin with (format csv)", buffer)
