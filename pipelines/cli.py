@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipelines import logs
+from pipelines.memory import InvalidBudget, MemoryBudget
 from pipelines.paths import DEFAULT_DUCKDB, DEMO_DUCKDB
 from pipelines.settings import (
     EXIT_FAILED,
@@ -423,6 +424,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     if not args.writes:
         return args.handler(args, warehouse)
+    try:
+        # Read again by each step; checked here, so that a bad value fails before any work.
+        MemoryBudget.configured()
+    except InvalidBudget as invalid:
+        logs.emit("command_failed", f"{args.command}: {invalid}", level="error")
+        return EXIT_FAILED
 
     logs.emit(
         "command_started",

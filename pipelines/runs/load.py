@@ -21,6 +21,7 @@ from dlt.extract.source import DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines import logs
+from pipelines.memory import MemoryBudget, duckdb_size
 from pipelines.runs.failures import (
     PackageRefused,
     describe_failure,
@@ -54,7 +55,6 @@ _LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 LEDGER_FOLDER = "ledgers"
 """Where the sources' ledgers live during a load, in the warehouse's working folder."""
-LEDGER_MEMORY_LIMIT = "64MB"
 HELD_ROWS_PER_BATCH = 50_000
 
 
@@ -254,7 +254,7 @@ def read_known_contacts(pipeline: dlt.Pipeline, warehouse: Warehouse) -> KnownCo
         tables = {table for table, _ in columns}
         known = KnownContacts(
             ledger_folder=Path(pipeline.pipelines_dir) / LEDGER_FOLDER,
-            ledger_memory_limit=LEDGER_MEMORY_LIMIT,
+            ledger_memory_limit=duckdb_size(MemoryBudget.configured().ledger_memory()),
             has_contacts_table=CONTACTS_TABLE in tables,
             has_deletions_table=DELETIONS_TABLE in tables,
             has_rejects_table=REJECTS_TABLE in tables,

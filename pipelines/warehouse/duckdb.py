@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from pipelines.memory import MemoryBudget, apply_duckdb_settings
 from pipelines.paths import pipelines_dir_for
 from pipelines.warehouse.base import RunInProgress, Warehouse, WarehouseUnavailable, query
-
-LOAD_MEMORY_LIMIT = "64MB"
-"""DuckDB's memory for a load; past it, it spills to a temporary folder beside the file."""
 
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 
@@ -56,7 +54,13 @@ class DuckDBFile(Warehouse):
         return dlt.destinations.duckdb(str(self.file))
 
     def dbt_environment(self) -> dict[str, str]:
-        return {"CONTACTS_DUCKDB": str(self.file)}
+        # sql/profiles.yml sets them on dbt-duckdb's database, where Splink runs too.
+        budget = MemoryBudget.configured()
+        settings = budget.duckdb_settings(budget.transform_memory(), self.working_dir)
+        return {
+            "CONTACTS_DUCKDB": str(self.file),
+            **{f"CONTACTS_DUCKDB_{name.upper()}": value for name, value in settings.items()},
+        }
 
     def dbt_parse_environment(self, scratch_dir: Path) -> dict[str, str]:
         # dbt's parse does not open the file; a throwaway path makes sure that no file
@@ -141,11 +145,14 @@ class DuckDBFile(Warehouse):
         import duckdb
 
         with duckdb.connect(str(self.file)) as held:
-            # A setting of the database, which dlt's connections to the same file share.
+            # Settings of the database, which dlt's connections to the same file share.
             # DuckDB takes up to 80% of the machine's memory by default, and the merge of a
             # full load grows with the rows it writes: at 160k contacts per API, a peak RSS of
-            # 741 MB, 505 MB with this limit, in the same time. Past it DuckDB spills to disk.
-            held.execute(f"set memory_limit = '{LOAD_MEMORY_LIMIT}'")
+            # 741 MB, 505 MB with a limit, in the same time. Past it DuckDB spills to disk.
+            budget = MemoryBudget.configured()
+            apply_duckdb_settings(
+                held, budget.duckdb_settings(budget.load_memory(), self.working_dir)
+            )
             yield
 
     @contextmanager

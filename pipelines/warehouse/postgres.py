@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from pipelines.memory import MemoryBudget, apply_duckdb_settings
 from pipelines.paths import PROJECT_DIR
 from pipelines.settings import SOURCE_NAMES, raw_dataset
 from pipelines.warehouse.base import (
@@ -237,8 +238,6 @@ def link_people(connection: Any, settings: "IdentitySettings", working_dir: Path
             _copy_out(scratch, "people", connection, "int_person_clusters")
 
 
-IDENTITY_MEMORY_LIMIT = "512MB"
-"""DuckDB's memory for the identity steps on PostgreSQL; past it, they spill to disk."""
 _ROWS_PER_BATCH = 50_000
 
 
@@ -252,7 +251,10 @@ def _scratch_duckdb(working_dir: Path) -> Iterator[Any]:
     working_dir.mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect(str(path))
     try:
-        connection.execute(f"set memory_limit = '{IDENTITY_MEMORY_LIMIT}'")
+        budget = MemoryBudget.configured()
+        apply_duckdb_settings(
+            connection, budget.duckdb_settings(budget.transform_memory(), working_dir)
+        )
         yield connection
     finally:
         connection.close()
