@@ -44,27 +44,34 @@
 {%- endmacro %}
 
 
-{% macro surviving(column, value=none, first_by=none) -%}
+{% macro surviving(column, value=none, rank='survivor_rank') -%}
     {#-
         In a query grouped by person: the value of `column` (or of the expression `value`)
-        from the person's best contact that has one. Live contacts come before deleted ones,
-        then the most recently updated (unknown last), then the lowest contact_key, so that
-        every run picks the same; `first_by`, an ascending sort expression, comes before all
-        of those. `surviving_source` with the same arguments names the contact.
+        from the person's best contact that has one, by `rank` (`survivor_rank()`).
+        `surviving_source` with the same arguments names the contact.
     -#}
-    {{ first_in_order(value or column, survivor_order(first_by), column ~ ' is not null') }}
+    {{ value_of_lowest(value or column, rank, column ~ ' is not null') }}
 {%- endmacro %}
 
 
-{% macro surviving_source(column, first_by=none) -%}
-    {#- The contact_key of the contact that `surviving(column, first_by=...)` chose. -#}
-    {{ first_in_order('contact_key', survivor_order(first_by), column ~ ' is not null') }}
+{% macro surviving_source(column, rank='survivor_rank') -%}
+    {#- The contact_key of the contact that `surviving(column, rank=...)` chose. -#}
+    {{ value_of_lowest('contact_key', rank, column ~ ' is not null') }}
 {%- endmacro %}
 
 
-{% macro survivor_order(first_by=none) -%}
-    {%- if first_by %}{{ first_by }} asc, {% endif -%}
-    is_deleted asc, updated_at desc nulls last, contact_key asc
+{% macro survivor_rank(first_by=none) -%}
+    {#-
+        Window: each contact's rank within its person, the best first. Live contacts come
+        before deleted ones, then the most recently updated (unknown last), then the lowest
+        contact_key, so that every run picks the same; `first_by`, an ascending sort
+        expression, comes before all of those.
+    -#}
+    row_number() over (
+        partition by person_key
+        order by {% if first_by %}{{ first_by }} asc, {% endif -%}
+        is_deleted asc, updated_at desc nulls last, contact_key asc
+    )
 {%- endmacro %}
 
 

@@ -177,17 +177,37 @@
 {%- endmacro %}
 
 
-{% macro first_in_order(value, order_by, where) -%}
-    {#- Aggregate: `value` of the first row by `order_by` among the rows where `where`. -#}
-    {{ return(adapter.dispatch('first_in_order')(value, order_by, where)) }}
+{% macro value_of_lowest(value, rank, where) -%}
+    {#- Aggregate: `value` of the row with the lowest `rank`, a number unique within the
+        group, among the rows where `where`. -#}
+    {{ return(adapter.dispatch('value_of_lowest')(value, rank, where)) }}
 {%- endmacro %}
 
-{% macro duckdb__first_in_order(value, order_by, where) -%}
-    first({{ value }} order by {{ order_by }}) filter (where {{ where }})
+{% macro duckdb__value_of_lowest(value, rank, where) -%}
+    {#- Not first(value order by …): DuckDB keeps every row of an ordered aggregate's group
+        in memory, and could not spill `people` at 80k contacts per API in 244 MB. -#}
+    arg_min({{ value }}, {{ rank }}) filter (where {{ where }})
 {%- endmacro %}
 
-{% macro postgres__first_in_order(value, order_by, where) -%}
-    (array_agg({{ value }} order by {{ order_by }}) filter (where {{ where }}))[1]
+{% macro postgres__value_of_lowest(value, rank, where) -%}
+    (array_agg({{ value }} order by {{ rank }}) filter (where {{ where }}))[1]
+{%- endmacro %}
+
+
+{% macro sorted_list(column, distinct=false) -%}
+    {#- Aggregate: the values of `column` as a sorted list (DuckDB) or array (PostgreSQL),
+        each value once when `distinct`. -#}
+    {{ return(adapter.dispatch('sorted_list')(column, distinct)) }}
+{%- endmacro %}
+
+{% macro duckdb__sorted_list(column, distinct) -%}
+    {#- Sorted after aggregating, for the reason value_of_lowest gives. -#}
+    {%- if distinct %}list_sort(list_distinct(list({{ column }})))
+    {%- else %}list_sort(list({{ column }})){% endif -%}
+{%- endmacro %}
+
+{% macro postgres__sorted_list(column, distinct) -%}
+    array_agg({% if distinct %}distinct {% endif %}{{ column }} order by {{ column }})
 {%- endmacro %}
 
 

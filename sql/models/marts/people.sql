@@ -6,20 +6,30 @@ contacts as (
 
 ),
 
+ranked as (
+
+    select
+        *,
+        {{ survivor_rank() }} as survivor_rank,
+        -- A shared mailbox is the person's email only when no contact has another.
+        {{ survivor_rank(first_by='is_role_mailbox') }} as email_survivor_rank
+
+    from contacts
+
+),
+
 people as (
 
     select
         -- ids
         person_key,
-        -- array_agg is DuckDB's list too.
-        array_agg(contact_key order by contact_key) as contact_keys,
+        {{ sorted_list('contact_key') }} as contact_keys,
 
         -- strings
         -- Survivorship: each field from the person's best contact that has it (live before
-        -- deleted, then the most recently updated), and which contact that was. A shared
-        -- mailbox is the person's email only when no contact has another.
-        {{ surviving('email', first_by='is_role_mailbox') }} as email,
-        {{ surviving_source('email', first_by='is_role_mailbox') }} as email_source_contact_key,
+        -- deleted, then the most recently updated), and which contact that was.
+        {{ surviving('email', rank='email_survivor_rank') }} as email,
+        {{ surviving_source('email', rank='email_survivor_rank') }} as email_source_contact_key,
         {{ surviving('full_name') }} as full_name,
         {{ surviving_source('full_name') }} as full_name_source_contact_key,
         {{ surviving('title') }} as title,
@@ -31,7 +41,7 @@ people as (
         {{ surviving_source('phone') }} as phone_source_contact_key,
         {{ surviving('linkedin_url') }} as linkedin_url,
         {{ surviving_source('linkedin_url') }} as linkedin_url_source_contact_key,
-        array_agg(distinct source_system order by source_system) as source_systems,
+        {{ sorted_list('source_system', distinct=true) }} as source_systems,
 
         -- numerics
         count(*) as n_contacts,
@@ -46,10 +56,9 @@ people as (
         min(created_at) as first_created_at,
         max(updated_at) as last_updated_at
 
-    from contacts
-    -- Not `group by all`, which PostgreSQL lacks. sqlfluff's AM06 counts the `order by`
-    -- inside the aggregates above as this clause's peers and finds them inconsistent.
-    group by person_key  -- noqa: AM06
+    from ranked
+    -- Not `group by all`, which PostgreSQL lacks.
+    group by person_key
 
 ),
 
