@@ -14,6 +14,8 @@ from pipelines.warehouse import DbtBuild, Warehouse, as_warehouse
 
 # dbt colours its messages; the failures we report are plain text.
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+# A traceback's last line, "_duckdb.OutOfMemoryException: …": the exception's module dropped.
+_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w]*\.)*([A-Za-z_]\w*(?:Error|Exception)\b)(?=:)")
 _FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 
 
@@ -182,7 +184,14 @@ def _node_error(message: str | None) -> str:
     text = _ANSI_ESCAPE.sub("", message or "")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if len(lines) > 1 and " in " in lines[0] and lines[0].endswith(")"):
-        return f"{lines[0].split(' in ')[0]}: {lines[1]}"
+        cause = lines[1]
+        if cause == "Python model failed:":
+            # A traceback follows; its first exception is the cause, which the later ones
+            # only wrap: "OutOfMemoryException: Out of Memory Error: failed to allocate…".
+            raised = next((line for line in lines[2:] if _EXCEPTION_LINE.match(line)), None)
+            if raised is not None:
+                cause += " " + _EXCEPTION_LINE.sub(r"\1", raised)
+        return f"{lines[0].split(' in ')[0]}: {cause}"
     return lines[0] if lines else ""
 
 

@@ -1,6 +1,6 @@
 """How the transform runs a warehouse's steps: a step that fails skips the builds after it."""
 
-from pipelines.runs.transform import TransformResult, run_steps
+from pipelines.runs.transform import TransformResult, _node_error, run_steps
 from pipelines.warehouse import DbtBuild, IdentityStep
 
 
@@ -52,3 +52,27 @@ def test_identity_steps_run_in_order_while_they_succeed() -> None:
     assert result.ok
     assert (result.failures, result.skipped) == ([], [])
     assert ran == ["first", "second"]
+
+
+def test_a_python_models_failure_is_named_by_the_exception_that_caused_it() -> None:
+    message = (
+        "Runtime Error in model int_contact_pairs (models/intermediate/int_contact_pairs.py)\n"
+        "  Python model failed:\n"
+        "  Traceback (most recent call last):\n"
+        '    File "splink/internals/database_api.py", line 107, in _log_and_run_sql\n'
+        "  _duckdb.OutOfMemoryException: Out of Memory Error: failed to allocate 4.0 MiB\n"
+        "  \n"
+        "  The above exception was the direct cause of the following exception:\n"
+        "  splink.internals.exceptions.SplinkException: Error executing the following sql\n"
+    )
+
+    assert _node_error(message) == (
+        "Runtime Error: Python model failed: OutOfMemoryException: Out of Memory Error: "
+        "failed to allocate 4.0 MiB"
+    )
+
+
+def test_a_database_error_keeps_the_cause_on_its_second_line() -> None:
+    message = 'Database Error in model stg_x (models/stg_x.sql)\n  column "x" does not exist\n'
+
+    assert _node_error(message) == 'Database Error: column "x" does not exist'
