@@ -117,7 +117,8 @@ class KnownContacts:
     ledger_folder: Path | None = None
     """Where the run's ledger lives (`ContactLedger`); a temporary folder when None."""
     ledger_memory_limit: str = "64MB"
-    """DuckDB's memory for the ledgers of the process."""
+    """DuckDB's memory for the ledgers of the process: a share of the night's budget
+    (pipelines/memory.py)."""
     rewrite_all: bool = False
     """Write every listed contact, whatever its fingerprint (`contacts-elt refresh`)."""
     has_deletions_table: bool = False
