@@ -47,6 +47,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from pipelines.paths import dbt_target_dir_for
 from pipelines.settings import RAW_CONTACTS_TABLES, prepare_environment
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -311,6 +312,18 @@ with duckdb.connect(sys.argv[1], read_only=True) as connection:
 """
 
 
+def transform_parts(duckdb_path: Path) -> dict[str, float]:
+    """Seconds of each model and snapshot of the last transform of `duckdb_path`, and of its
+    data tests together, from the run_results.json that dbt left in its target folder."""
+    results = json.loads((dbt_target_dir_for(duckdb_path) / "run_results.json").read_text())
+    parts: dict[str, float] = {}
+    for node in results["results"]:
+        kind, _, name = node["unique_id"].split(".", 2)
+        part = "data tests" if kind == "test" else name
+        parts[part] = parts.get(part, 0.0) + node["execution_time"]
+    return parts
+
+
 def check_loaded(duckdb_path: Path, expected: int) -> None:
     """A load that 'succeeded' with fewer contacts than served would make a fine figure.
 
@@ -351,6 +364,8 @@ class SizeResults:
     night: dict[str, Any]
     quiet_load: Step
     quiet_transform: Step
+    transform_parts: dict[str, float] = field(default_factory=dict)
+    """Seconds of each part of the full transform, from dbt's run_results.json."""
     # At the smaller size, with --extras only.
     peer: Step | None = None
     latency_floor: Step | None = None
@@ -439,7 +454,10 @@ def run_size(n: int, workdir: Path, args: argparse.Namespace, smaller: bool) -> 
             no_change = step(
                 steps[0], "load", lambda _, __: check_loaded(db, server.contacts), runs
             )
-            transform = step(steps[1], "transform", None, runs)
+            parts: dict[str, float] = {}
+            transform = step(
+                steps[1], "transform", lambda _, __: parts.update(transform_parts(db)), runs
+            )
             loaded_before = server.contacts
             night = server.quiet_night()
             created = night["levcapital"]["created"] + night["sprintmode"]["created"]
@@ -457,6 +475,8 @@ def run_size(n: int, workdir: Path, args: argparse.Namespace, smaller: bool) -> 
         results = SizeResults(
             n, ready, floor, full, no_change, transform, night, quiet_load, quiet_transform
         )
+        if full.ok:
+            results.transform_parts = parts
         if smaller:
             run_extras(results, server, workdir, args)
     if smaller and "simulator" in args.extras:
@@ -699,6 +719,7 @@ def render(args: argparse.Namespace, small: SizeResults, large: SizeResults) -> 
             + " |"
         )
 
+    lines += transform_part_lines(small, large)
     lines += ["", *target_lines(small, large, floor_line)]
     if small.simulator_floor:
         lean, simulated = small.floor, small.simulator_floor
@@ -727,6 +748,37 @@ def not_ok(*steps: Step) -> str | None:
             how = "failed" if step.ran else "did not run"
             return f"**fail**: {step.what} at {step.n_per_api:,} per API {how}"
     return None
+
+
+def transform_part_lines(small: SizeResults, large: SizeResults) -> list[str]:
+    """The full transform's parts: seconds at each size, fixed and marginal cost."""
+    if not (small.transform_parts and large.transform_parts):
+        return []
+    n_small, n_large = small.transform.contacts, large.transform.contacts
+    lines = [
+        "",
+        "The full transform by part (dbt's own timing of each model, the snapshot and the data "
+        "tests together; the identity models run Splink and the clustering), with the same "
+        "fixed and marginal cost:",
+        "",
+        f"| part | at {small.n_per_api:,} per API (s) | at {large.n_per_api:,} per API (s) "
+        "| fixed (s) | marginal (µs per contact) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    by_time = sorted(large.transform_parts, key=large.transform_parts.get, reverse=True)
+    for part in by_time:
+        at_small, at_large = small.transform_parts.get(part, 0.0), large.transform_parts[part]
+        if at_large < 0.5:
+            continue
+        marginal = (at_large - at_small) / (n_large - n_small)
+        fixed = at_small - marginal * n_small
+        lines.append(
+            f"| {part} | {at_small:.1f} | {at_large:.1f} | {fixed:.1f} | {marginal * 1e6:.1f} |"
+        )
+    rest = [part for part in by_time if large.transform_parts[part] < 0.5]
+    if rest:
+        lines.append(f"| {len(rest)} others, under 0.5 s each at {large.n_per_api:,} | | | | |")
+    return lines
 
 
 def target_lines(small: SizeResults, large: SizeResults, floor_line: Line) -> list[str]:
