@@ -183,8 +183,8 @@ def cluster_people_in_database(
         "from __people_contacts c left join __people_labels l on l.node = c.contact_key "
         "left join __people_split s on s.node = c.contact_key"
     )
-    assigned = _keep_previous_keys(run, previous)
-    _found_keys(run, assigned)
+    _keep_previous_keys(run, previous)
+    _found_keys(run)
     run(
         f"create or replace table {output} as "
         "select g.contact_key, coalesce(k.person_key, f.person_key) as person_key, "
@@ -194,6 +194,12 @@ def cluster_people_in_database(
     )
     for table in ("contacts", "edges", "labels", "split", "groups", "kept", "founded"):
         run(f"drop table if exists __people_{table}")
+
+
+def _is_kept(run: _Sql, person_key: str) -> bool:
+    # Asked of the database, a key at a time: a quiet night keeps nearly every key, and a
+    # set of them in Python would grow with the account; collisions are rare.
+    return bool(run("select count(*) from __people_kept where person_key = ?", [person_key])[0][0])
 
 
 class _Sql:
@@ -264,12 +270,12 @@ def _split_oversized(run: _Sql, max_person_contacts: int) -> None:
         )
 
 
-def _keep_previous_keys(run: _Sql, previous: str | None) -> set[str]:
+def _keep_previous_keys(run: _Sql, previous: str | None) -> None:
     """Writes `__people_kept` (group_id, person_key): the groups that keep a key of the night
-    before, by `_assign_keys`' rule. Returns the keys kept."""
+    before, by `_assign_keys`' rule."""
     run("create or replace temp table __people_kept (group_id varchar, person_key varchar)")
     if previous is None:
-        return set()
+        return
     run(
         "create or replace temp table __people_holders as "
         "select g.rank, g.group_id, p.person_key from __people_groups g "
@@ -305,10 +311,9 @@ def _keep_previous_keys(run: _Sql, previous: str | None) -> set[str]:
             [list(assigned), list(assigned.values())],
         )
     run("drop table __people_holders")
-    return {key for (key,) in run("select person_key from __people_kept")}
 
 
-def _found_keys(run: _Sql, kept: set[str]) -> None:
+def _found_keys(run: _Sql) -> None:
     """Writes `__people_founded` (group_id, person_key) for each group that kept no key: the
     key its earliest contact founds, or, where that one is kept by another group (a split),
     that of its next contact whose key is free, as `_assign_keys` does."""
@@ -318,8 +323,6 @@ def _found_keys(run: _Sql, kept: set[str]) -> None:
         "from __people_groups where group_id not in (select group_id from __people_kept) "
         "group by group_id"
     )
-    if not kept:
-        return
     collided = [
         group_id
         for (group_id,) in run(
@@ -336,7 +339,7 @@ def _found_keys(run: _Sql, kept: set[str]) -> None:
             )
         ]
         founded = next(
-            (key for member in members if (key := key_of_contact(member)) not in kept),
+            (key for member in members if not _is_kept(run, key := key_of_contact(member))),
             key_of_contact(members[0]),
         )
         run("update __people_founded set person_key = ? where group_id = ?", [founded, group_id])
