@@ -7,7 +7,7 @@ from typing import Any
 import dlt
 
 from pipelines.settings import DELETIONS_TABLE
-from pipelines.sources.contacts.side_tables import routed_rows
+from pipelines.sources.contacts.side_tables import side_table_items
 
 
 def reconcile(
@@ -63,4 +63,4 @@ def deletions_rows(rows: list[dict[str, Any]], id_type: str, table_exists: bool)
             "_reappeared": {"data_type": "bool", "nullable": True, "hard_delete": True},
         },
     )
-    return routed_rows(rows, hints, table_exists)
+    return side_table_items(rows, hints, table_exists)

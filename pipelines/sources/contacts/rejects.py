@@ -9,7 +9,7 @@ import dlt
 
 from pipelines.settings import REJECTS_TABLE
 from pipelines.sources.contacts.contract import RejectedContact, raw_payload
-from pipelines.sources.contacts.side_tables import routed_rows
+from pipelines.sources.contacts.side_tables import side_table_items
 
 
 def reject_key(item: Any, rejected: RejectedContact) -> str:
@@ -70,4 +70,4 @@ def rejects_rows(
         rows += [
             {"reject_key": key, "_resolved": True} for key in sorted(held_keys - set(rejected))
         ]
-    return routed_rows(rows, hints, table_exists)
+    return side_table_items(rows, hints, table_exists)

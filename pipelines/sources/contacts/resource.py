@@ -36,6 +36,7 @@ from pipelines.sources.contacts.deletes import deletions_rows, reconcile
 from pipelines.sources.contacts.ledger import ContactLedger, LedgerRow
 from pipelines.sources.contacts.listing import Listing, ListingGuard, Page
 from pipelines.sources.contacts.rejects import rejects_rows
+from pipelines.sources.contacts.side_tables import SideTableRows, side_table_resource
 
 logger = logging.getLogger(__name__)
 
@@ -183,34 +184,6 @@ class ExtractStats:
         self.pages_total = (self.pages_total or 0) + pages
 
 
-@dataclass
-class SideRows:
-    """What the listing found for the side tables, handed from `contacts` to their resources.
-
-    They are resources of their own rather than rows the `contacts` resource routes: every
-    item of a resource goes through its incremental, and dlt 1.31 fails a first run that
-    passes it Arrow tables and then rows without a cursor ("'>' not supported between
-    datetime and None"). dlt extracts a source's resources one after the other
-    (`EXTRACT__NEXT_ITEM_MODE=fifo`, set by `prepare_environment`), so the listing is done
-    before they are asked for their rows.
-    """
-
-    deletions: Any = None
-    rejects: Any = None
-    listed: bool = False
-
-
-def side_table_resource(name: str, rows: Callable[[], Any]) -> DltResource:
-    """The resource that writes the rows `rows()` gives, once the listing is done."""
-
-    def side_table() -> Iterator[Any]:
-        # None when there is nothing to write: an inconsistent listing marks no deletes.
-        if (items := rows()) is not None:
-            yield items
-
-    return dlt.resource(side_table, name=name)
-
-
 def contacts_resources(
     api: ContactsApi,
     known: KnownContacts,
@@ -218,7 +191,7 @@ def contacts_resources(
     stats: ExtractStats,
 ) -> list[DltResource]:
     """The `contacts` resource, then those of the deletions and rejects tables."""
-    side = SideRows()
+    side = SideTableRows()
 
     def side_rows(name: str) -> Any:
         if not side.listed:
@@ -240,7 +213,7 @@ def contacts_resource(
     known: KnownContacts,
     policy: SyncPolicy,
     stats: ExtractStats,
-    side: SideRows,
+    side: SideTableRows,
 ) -> DltResource:
     """The `contacts` resource: merge on `id`, incremental on `updated_at`, rejects and deletes.
 
