@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_MEMORY_LIMIT = "1GB"
+DEFAULT_SPILL_FOLDER = "duckdb-spill"
 PYTHON_RESERVE_BYTES = 450 * 1000**2
 """What a transform's Python holds besides DuckDB: dbt's manifest, Splink, pandas and the
 clustering's oversized components (a transform peaked at 610 MB with DuckDB given 250 MB)."""
@@ -96,7 +97,7 @@ class MemoryBudget:
     def spill_folder(self, working_dir: Path) -> Path:
         """Where DuckDB spills: `temp_directory`, or a folder in the working folder, beside
         the warehouse, so that spills land on the disk that has room for the database."""
-        return self.temp_directory or working_dir / "duckdb-spill"
+        return self.temp_directory or working_dir / DEFAULT_SPILL_FOLDER
 
     def duckdb_settings(self, memory_bytes: int, working_dir: Path) -> dict[str, str]:
         """The `SET`s for a DuckDB database given `memory_bytes` of the budget."""
@@ -105,6 +106,15 @@ class MemoryBudget:
             "threads": str(self.threads),
             "temp_directory": str(self.spill_folder(working_dir)),
         }
+
+
+def discard_leftover_spills(working_dir: Path) -> None:
+    """Deletes what a killed run's DuckDB left in the default spill folder; DuckDB deletes its
+    own files when it closes. Only with the run lock held, before a step opens a database.
+    A configured `temp_directory` may be shared with others, and is never emptied."""
+    folder = working_dir / DEFAULT_SPILL_FOLDER
+    for leftover in folder.glob("duckdb_temp*") if folder.is_dir() else ():
+        leftover.unlink(missing_ok=True)
 
 
 def duckdb_size(memory_bytes: int) -> str:

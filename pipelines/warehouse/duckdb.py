@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pipelines.memory import MemoryBudget, apply_duckdb_settings
+from pipelines.memory import MemoryBudget, apply_duckdb_settings, discard_leftover_spills
 from pipelines.paths import pipelines_dir_for
 from pipelines.warehouse.base import RunInProgress, Warehouse, WarehouseUnavailable, query
 
@@ -144,6 +144,7 @@ class DuckDBFile(Warehouse):
         """
         import duckdb
 
+        discard_leftover_spills(self.working_dir)
         with duckdb.connect(str(self.file)) as held:
             # Settings of the database, which dlt's connections to the same file share.
             # DuckDB takes up to 80% of the machine's memory by default, and the merge of a
@@ -157,6 +158,7 @@ class DuckDBFile(Warehouse):
 
     @contextmanager
     def transforming(self) -> Iterator[None]:
+        discard_leftover_spills(self.working_dir)
         try:
             yield
         finally:

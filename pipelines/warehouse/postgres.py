@@ -1,6 +1,5 @@
 """A PostgreSQL database as the warehouse: an advisory run lock, and identity steps beside dbt."""
 
-import shutil
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -9,7 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pipelines.memory import MemoryBudget, apply_duckdb_settings
+from pipelines.memory import MemoryBudget, apply_duckdb_settings, discard_leftover_spills
 from pipelines.paths import PROJECT_DIR
 from pipelines.settings import SOURCE_NAMES, raw_dataset
 from pipelines.warehouse.base import (
@@ -248,6 +247,7 @@ def _scratch_duckdb(working_dir: Path) -> Iterator[Any]:
 
     path = working_dir / "identity.duckdb"
     _discard_scratch(path)
+    discard_leftover_spills(working_dir)
     working_dir.mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect(str(path))
     try:
@@ -264,7 +264,6 @@ def _scratch_duckdb(working_dir: Path) -> Iterator[Any]:
 def _discard_scratch(path: Path) -> None:
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
 
 
 def _copy_in(connection: Any, query: str, scratch: Any, table: str) -> None:

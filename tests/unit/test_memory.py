@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.memory import InvalidBudget, MemoryBudget
+from pipelines.memory import InvalidBudget, MemoryBudget, discard_leftover_spills
 
 
 @pytest.mark.parametrize(
@@ -75,3 +75,14 @@ def test_without_settings_the_budget_is_1gb_on_every_core(monkeypatch: pytest.Mo
     monkeypatch.setattr("os.cpu_count", lambda: 7)
 
     assert MemoryBudget.configured() == MemoryBudget(1_000_000_000, 7)
+
+
+def test_a_killed_runs_spills_are_discarded_but_nothing_else(tmp_path: Path) -> None:
+    spills = tmp_path / "contacts.duckdb.dlt" / "duckdb-spill"
+    spills.mkdir(parents=True)
+    (spills / "duckdb_temp_storage_S32K-0.tmp").write_bytes(b"x")
+    (spills / "notes.txt").write_text("not DuckDB's")
+
+    discard_leftover_spills(tmp_path / "contacts.duckdb.dlt")
+
+    assert sorted(path.name for path in spills.iterdir()) == ["notes.txt"]
