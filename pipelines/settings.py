@@ -61,7 +61,7 @@ def prepare_environment() -> None:
     os.environ.setdefault("DLT_PROJECT_DIR", str(PROJECT_DIR))
     # Set here rather than in `.dlt/config.toml`, because it is not a choice: a source's
     # resources are extracted one after the other, so that the deletions and rejects tables
-    # get what the contacts' listing found (`SideTableRows` in pipelines/sources/contacts/side_tables.py).
+    # get what the contacts' listing found (`SideTableRows`, pipelines/sources/contacts/).
     os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
