@@ -1,4 +1,7 @@
-"""A load's and a transform's peak memory must not grow with the number of contacts."""
+"""A load's and a transform's peak memory must not grow with the number of contacts.
+
+Named to sort early: pytest-xdist hands out test files in order, and this one, a few minutes
+of a single worker, would otherwise finish the suite alone."""
 
 import json
 import os
