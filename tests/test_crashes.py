@@ -207,8 +207,10 @@ def test_a_second_run_exits_at_once_and_the_first_is_not_disturbed(
     sims, source_args, duckdb_path, contacts_elt_cli, raw_contacts
 ):
     change_both_apis(sims, "Slow")
+    # Long enough that the first run is still listing when the three others, each a process
+    # importing dlt, have started and exited on a busy two-core machine.
     for sim in sims.values():
-        sim.latency = 0.5
+        sim.latency = 2.0
     first = contacts_elt_cli("load")
     lock = pipelines_dir_for(duckdb_path) / "run.lock"
     deadline = time.monotonic() + 30
