@@ -117,12 +117,8 @@ def _assign_keys(
         for key in group
         if (previous := previous_keys.get(key)) is not None
     )
-    assigned: dict[int, str] = {}
-    taken: set[str] = set()
-    for _, index, previous in holders:
-        if index not in assigned and previous not in taken:
-            assigned[index] = previous
-            taken.add(previous)
+    assigned = _first_holders_keep((index, previous) for _, index, previous in holders)
+    taken = set(assigned.values())
     for index, group in enumerate(groups):
         if index not in assigned:
             founded = next(
@@ -132,6 +128,18 @@ def _assign_keys(
             assigned[index] = founded
             taken.add(founded)
     return [assigned[index] for index in range(len(groups))]
+
+
+def _first_holders_keep(holders: Iterable[tuple[Any, str]]) -> dict[Any, str]:
+    """The greedy of both clusterings: (group, previous key) pairs, earliest holder first;
+    each key goes to the first group that holds it and has no key yet."""
+    assigned: dict[Any, str] = {}
+    taken: set[str] = set()
+    for group, previous in holders:
+        if group not in assigned and previous not in taken:
+            assigned[group] = previous
+            taken.add(previous)
+    return assigned
 
 
 def cluster_people_in_database(
@@ -299,12 +307,7 @@ def _keep_previous_keys(run: _Sql, previous: str | None) -> None:
         "where group_id not in (select group_id from __people_kept) "
         "and person_key not in (select person_key from __people_kept) order by rank"
     )
-    assigned: dict[str, str] = {}
-    taken: set[str] = set()
-    for _, group_id, person_key in rest:
-        if group_id not in assigned and person_key not in taken:
-            assigned[group_id] = person_key
-            taken.add(person_key)
+    assigned = _first_holders_keep((group_id, person_key) for _, group_id, person_key in rest)
     if assigned:
         run(
             "insert into __people_kept select unnest(?::varchar[]), unnest(?::varchar[])",
